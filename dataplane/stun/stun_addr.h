@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Transport addresses and 5-tuples, independent of sockaddr and of DPDK.
+ *
+ *   struct stun_addr a;
+ *   stun_addr_from_string(&a, "198.18.0.1", 3478);   // or "[2001:db8::1]:3478" with port 0
+ *   char s[STUN_ADDR_STRLEN];
+ *   stun_addr_format(&a, s, sizeof(s));               // "198.18.0.1:3478"
+ *
+ * IPv4 addresses sit in ip[0..3]; ip[4..15] are always zero so that
+ * memcmp/hash over the whole struct is well defined.
+ */
+#ifndef STUN_ADDR_H
+#define STUN_ADDR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "stun_proto.h"
+
+#define STUN_ADDR_STRLEN 48 /* "[" + INET6_ADDRSTRLEN + "]:" + port */
+
+struct stun_addr {
+	uint8_t family; /* enum stun_family; 0 = unset */
+	uint8_t pad;
+	uint16_t port;  /* host byte order */
+	uint8_t ip[16]; /* network byte order */
+};
+
+/* A transport 5-tuple as TURN sees it: the client's address, the server's
+ * address it sent to, and the transport protocol (always UDP for now). */
+struct stun_5tuple {
+	struct stun_addr client;
+	struct stun_addr server;
+	uint8_t proto; /* TURN_TRANSPORT_UDP */
+};
+
+static inline size_t
+stun_addr_iplen(const struct stun_addr *a)
+{
+	return a->family == STUN_FAMILY_IPV6 ? 16 : 4;
+}
+
+/* Set from raw bytes; port in host order. */
+void stun_addr_set_v4(struct stun_addr *a, const uint8_t ip[4], uint16_t port);
+void stun_addr_set_v6(struct stun_addr *a, const uint8_t ip[16], uint16_t port);
+
+/* Parse "a.b.c.d", "a.b.c.d:port", "x::y", "[x::y]:port". A port in the
+ * string overrides @port. Returns 0 or -EINVAL. */
+int stun_addr_from_string(struct stun_addr *a, const char *s, uint16_t port);
+
+/* "a.b.c.d:port" or "[x::y]:port". Returns the length written (snprintf
+ * semantics). */
+int stun_addr_format(const struct stun_addr *a, char *buf, size_t len);
+
+bool stun_addr_equal(const struct stun_addr *a, const struct stun_addr *b);
+/* Same family and IP, ports ignored (permissions are per IP). */
+bool stun_addr_ip_equal(const struct stun_addr *a, const struct stun_addr *b);
+bool stun_5tuple_equal(const struct stun_5tuple *a, const struct stun_5tuple *b);
+/* A seeded, non-cryptographic hash for tables. */
+uint32_t stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed);
+
+/*
+ * Address attributes on the wire (MAPPED-ADDRESS style and the XOR-ed
+ * form). @tid is the 12-byte transaction id, needed for XOR of IPv6.
+ *
+ * stun_addr_decode / stun_addr_decode_xor: @val/@len is the attribute
+ * value. Returns 0, or -EBADMSG if the length does not match the family
+ * (8 for IPv4, 20 for IPv6), -EAFNOSUPPORT for an unknown family.
+ *
+ * stun_addr_encode / stun_addr_encode_xor write 8 or 20 bytes into @out
+ * and return that length.
+ */
+int stun_addr_decode(struct stun_addr *a, const uint8_t *val, size_t len);
+int stun_addr_decode_xor(struct stun_addr *a, const uint8_t *val, size_t len, const uint8_t *tid);
+size_t stun_addr_encode(const struct stun_addr *a, uint8_t out[20]);
+size_t stun_addr_encode_xor(const struct stun_addr *a, uint8_t out[20], const uint8_t *tid);
+
+#endif

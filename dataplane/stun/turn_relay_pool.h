@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Relay transport addresses: one IPv4 and/or one IPv6 relay IP, each with
+ * a port range, handed out from a bitmap; EVEN-PORT and RESERVATION-TOKEN
+ * (RFC 8656 section 14.6, 14.9) with reservations that lapse after
+ * TURN_RESERVATION_LIFETIME seconds. Matches the relay_alloc/relay_free
+ * hooks of turn_server.h. Not thread-safe: one pool per worker.
+ *
+ *   struct turn_relay_pool *p = turn_relay_pool_create(&v4, &v6, 49152, 65535);
+ *   hooks.relay_alloc = turn_relay_pool_alloc; hooks.relay_free = turn_relay_pool_free;
+ *   turn_relay_pool_set_time(p, now);   // before each batch, for reservations
+ */
+#ifndef TURN_RELAY_POOL_H
+#define TURN_RELAY_POOL_H
+
+#include <stdint.h>
+
+#include "stun_addr.h"
+
+struct turn_relay_pool;
+
+/* @v4 / @v6 may be NULL (family not served). NULL with errno EINVAL or ENOMEM. */
+struct turn_relay_pool *turn_relay_pool_create(const struct stun_addr *v4,
+					       const struct stun_addr *v6, uint16_t port_min,
+					       uint16_t port_max);
+void turn_relay_pool_destroy(struct turn_relay_pool *p);
+void turn_relay_pool_set_time(struct turn_relay_pool *p, uint64_t now);
+/* Ports in use (not counting reservations) for @family. */
+unsigned int turn_relay_pool_used(const struct turn_relay_pool *p, uint8_t family);
+
+/* Hook-compatible: @ctx is the pool. See struct turn_hooks. */
+int turn_relay_pool_alloc(void *ctx, uint8_t family, unsigned int flags, uint64_t token,
+			  struct stun_addr *out, uint64_t *token_out);
+void turn_relay_pool_free(void *ctx, const struct stun_addr *relay);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Drop reasons, shared by the protocol core, the dataplane (per-worker
+ * counters), telemetry and the control plane (Prometheus labels).
+ * One X-macro list so the enum and the names cannot drift apart.
+ */
+#ifndef TP_DROP_H
+#define TP_DROP_H
+
+#define TP_DROP_REASONS(X)                                                                       \
+	X(NOT_STUN, "not_stun")                     /* neither STUN nor ChannelData */          \
+	X(MALFORMED, "malformed")                   /* STUN framing or attribute broken */      \
+	X(BAD_FINGERPRINT, "bad_fingerprint")                                                    \
+	X(UNEXPECTED_CLASS, "unexpected_class")     /* a response or unknown indication */      \
+	X(UNKNOWN_METHOD_INDICATION, "unknown_method_indication")                                \
+	X(INDICATION_UNKNOWN_ATTR, "indication_unknown_attr")                                    \
+	X(NO_ALLOCATION, "no_allocation")           /* data for a 5-tuple/relay we do not hold */\
+	X(NO_PERMISSION, "no_permission")                                                        \
+	X(BAD_CHANNEL, "bad_channel")               /* ChannelData framing or range */          \
+	X(CHANNEL_UNBOUND, "channel_unbound")                                                    \
+	X(SEND_INVALID, "send_invalid")             /* Send indication without peer or data */  \
+	X(PEER_FAMILY, "peer_family")               /* peer family has no relay address */      \
+	X(TOO_BIG, "too_big")                       /* would not fit the output buffer */       \
+	X(BINDING_INDICATION, "binding_indication") /* keepalive: counted, nothing to send */   \
+	X(AUTH_PENDING_FULL, "auth_pending_full")   /* no room to park a credential lookup */   \
+	X(RATE_LIMITED, "rate_limited")
+
+enum tp_drop_reason {
+#define TP_DROP_ENUM_(name, str) TP_DROP_##name,
+	TP_DROP_REASONS(TP_DROP_ENUM_)
+#undef TP_DROP_ENUM_
+	TP_DROP_MAX,
+};
+
+static inline const char *
+tp_drop_name(unsigned int r)
+{
+	static const char *const names[] = {
+#define TP_DROP_NAME_(name, str) str,
+		TP_DROP_REASONS(TP_DROP_NAME_)
+#undef TP_DROP_NAME_
+	};
+	return r < TP_DROP_MAX ? names[r] : "unknown";
+}
+
+#endif

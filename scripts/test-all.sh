@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
+#
+# Quick start, step two (and all that CI runs): install what is missing,
+# build, and run every test suite.
+#
+#   1. release build with -Werror: unit, fuzz-replay and smoke suites
+#   2. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites
+#   3. clang build of the libFuzzer targets, each run over its corpus and
+#      then for a fixed number of fresh inputs with a fixed seed
+#
+# Integration and e2e suites join as the dataplane (#3) and browser tests
+# (#7) land.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "release build (-Werror)"
+scripts/build.sh build -Dwerror=true
+meson test -C build --print-errorlogs --suite unit --suite fuzz --suite smoke
+
+step "ASan+UBSan build (-Werror)"
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
+export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+scripts/build.sh build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
+	-Db_lundef=false
+meson test -C build-asan --print-errorlogs --suite unit --suite fuzz
+
+step "libFuzzer targets (clang, ASan+UBSan)"
+CC=clang scripts/build.sh build-fuzz -Dwerror=true -Dfuzzing=true -Dbuildtype=debug \
+	-Db_sanitize=address,undefined -Db_lundef=false -Dtests=disabled
+for target in $(ls tests/fuzz/corpus); do
+	work=$(mktemp -d)
+	# Fresh inputs go to a scratch dir so the committed corpus stays as is.
+	build-fuzz/"$target" -seed=1 -runs=20000 -max_len=1500 "$work" "tests/fuzz/corpus/$target" \
+		2>&1 | tail -n 1
+	rm -rf "$work"
+done
+
+step "all suites passed"
