@@ -44,21 +44,29 @@ void stun_userhash(const char *user, size_t ulen, const char *realm, size_t rlen
 
 /*
  * USERNAME validation: 1..508 bytes of well-formed UTF-8 (no overlongs,
- * no surrogates, nothing above U+10FFFF), no ASCII control characters
- * and no DEL. This is the part of OpaqueString (RFC 8265) that can be
- * checked without Unicode tables; see docs/protocol.md. Returns true if
- * acceptable. Also used for REALM (up to 763 bytes) via stun_text_valid.
+ * no surrogates, nothing above U+10FFFF), no control characters (C0, DEL
+ * and C1, i.e. Unicode category Cc) and no noncharacters (U+FDD0..U+FDEF,
+ * U+xxFFFE, U+xxFFFF). This is the part of OpaqueString (RFC 8265) that
+ * can be checked without Unicode tables: the full profile (width mapping,
+ * NFC, the DISALLOWED categories) needs them, so we accept only strings
+ * the client already prepared and compare bytes; see docs/protocol.md.
+ * Returns true if acceptable. stun_text_valid applies the same rules with
+ * another limit, e.g. STUN_MAX_REALM_LEN (763 bytes) for REALM.
  */
 bool stun_username_valid(const uint8_t *u, size_t len);
 bool stun_text_valid(const uint8_t *s, size_t len, size_t max);
 
-/* Lower-case hex of a key (coturn's Redis key format). Returns 0, or
- * -EINVAL if @hex is not 2*len hex digits. */
+/* Lower-case hex of a key (coturn's Redis key format). Decoding accepts
+ * either case. Returns 0, or -EINVAL if @hex is not 2*keylen hex digits. */
 int stun_key_from_hex(const char *hex, size_t hexlen, uint8_t *key, size_t keylen);
 void stun_key_to_hex(const uint8_t *key, size_t keylen, char *hex /* 2*keylen+1 */);
 
-/* Standard base64 with padding. Return the output length; decode returns
- * -EINVAL on bad input or -ENOSPC if @cap is too small. */
+/* Standard base64 (RFC 4648 section 4) with padding. Encode writes a NUL
+ * after the output and returns its length. Decode is strict: the length a
+ * multiple of 4, '=' only as the last one or two characters, unused bits
+ * of the last group zero (so every nonce has exactly one encoding); it
+ * returns the decoded length, -EINVAL on bad input or -ENOSPC if @cap is
+ * too small. */
 size_t stun_base64_encode(const uint8_t *in, size_t len, char *out /* 4*ceil(len/3)+1 */);
 int stun_base64_decode(const char *in, size_t len, uint8_t *out, size_t cap);
 
@@ -76,14 +84,22 @@ struct stun_rest_secrets {
 	} s[STUN_REST_MAX_SECRETS];
 };
 
-/* Returns 0, -ENOSPC if full, -EINVAL for an empty or too long secret. */
+/* Returns 0, -ENOSPC if full, -EINVAL for an empty or too long secret.
+ * Adding a secret already present returns 0 and takes no slot, so a
+ * control plane can push its whole set again. */
 int stun_rest_secrets_add(struct stun_rest_secrets *s, const void *secret, size_t len);
 
 /*
  * Split a REST username into expiry and user id. Accepts "expiry:user",
- * "user:expiry" (the part before the separator is not all digits) and a
- * bare "expiry". @sep is the separator, normally ':'.
- * Returns 0; -EINVAL if no part is a decimal timestamp.
+ * "user:expiry" (the part before the first separator is not all digits;
+ * the timestamp is then after the last separator, so the user id may
+ * itself contain the separator) and a bare "expiry" (then *user points
+ * at u + len and *user_len is 0). @sep is the separator; 0 means ':'.
+ * When both parts are all digits the first is the expiry, as in coturn.
+ * A timestamp is 1 or more ASCII digits that fit in 64 bits, nothing
+ * else (no sign, no spaces). Outputs are written only on success.
+ * Returns 0; -EINVAL if no part is a decimal timestamp, the timestamp
+ * overflows, or the user id next to a separator is empty.
  */
 int stun_rest_parse_username(const char *u, size_t len, char sep, uint64_t *expiry,
 			     const char **user, size_t *user_len);
@@ -94,16 +110,20 @@ void stun_rest_password(const uint8_t *secret, size_t slen, const char *username
 
 /*
  * Derive the long-term key for a REST username from secret @idx, with
- * @alg (STUN_PWALG_MD5 or STUN_PWALG_SHA256). Returns the key length.
+ * @alg (STUN_PWALG_MD5 or STUN_PWALG_SHA256): the key of
+ * "username:realm:password" where password is stun_rest_password.
+ * Returns the key length (16 or 32), or 0 if @idx is not a secret or
+ * @alg is unknown. Cost: one HMAC-SHA1 and one MD5 or SHA-256.
  */
 size_t stun_rest_key(const struct stun_rest_secrets *s, unsigned int idx, const char *username,
 		     size_t ulen, const char *realm, size_t rlen, uint16_t alg,
 		     uint8_t key[STUN_KEY_MAX_LEN]);
 
 /*
- * Check that a REST username has not expired at @now (Unix seconds).
+ * Check that a REST username has not expired at @now (Unix seconds); a
+ * credential is still usable in its expiry second.
  * Returns 0 if usable, -EKEYEXPIRED if expiry < now, -EINVAL if it is not
- * a REST username.
+ * a REST username (see stun_rest_parse_username).
  */
 int stun_rest_check_expiry(const char *u, size_t len, char sep, uint64_t now);
 

@@ -136,12 +136,13 @@ enum stun_password_algorithm {
 #define TURN_TRANSPORT_TCP 6
 
 /* RFC 8489 section 9.2: nonce cookie and security feature bits. The
- * 24-bit feature set is sent base64-encoded right after the cookie; bit 0
- * of the registry is the most significant bit of the 24. */
+ * 24-bit feature set is sent base64-encoded right after the cookie. Bit 0
+ * of the registry is the least significant bit (RFC 8489 erratum 6290,
+ * as libjuice and the Appendix B.1 nonce "obMatJos2AAAC..." read it). */
 #define STUN_NONCE_COOKIE "obMatJos2"
 #define STUN_NONCE_COOKIE_LEN 9
-#define STUN_FEATURE_PASSWORD_ALGORITHMS 0x800000u
-#define STUN_FEATURE_USERNAME_ANONYMITY 0x400000u
+#define STUN_FEATURE_PASSWORD_ALGORITHMS 0x000001u
+#define STUN_FEATURE_USERNAME_ANONYMITY 0x000002u
 
 /* RFC 5780 CHANGE-REQUEST flags. */
 #define STUN_CHANGE_IP 0x04u

@@ -9,6 +9,11 @@
  *   struct turn_relay_pool *p = turn_relay_pool_create(&v4, &v6, 49152, 65535);
  *   hooks.relay_alloc = turn_relay_pool_alloc; hooks.relay_free = turn_relay_pool_free;
  *   turn_relay_pool_set_time(p, now);   // before each batch, for reservations
+ *
+ * A reservation lapses (its port returns to the pool) once the time set
+ * with turn_relay_pool_set_time reaches issue time + 30 s; without calls
+ * to it reservations never lapse. Tokens are random 64-bit, non-zero,
+ * from a fast PRNG seeded by getrandom(2) (not a CSPRNG).
  */
 #ifndef TURN_RELAY_POOL_H
 #define TURN_RELAY_POOL_H
@@ -19,7 +24,9 @@
 
 struct turn_relay_pool;
 
-/* @v4 / @v6 may be NULL (family not served). NULL with errno EINVAL or ENOMEM. */
+/* @v4 / @v6 may be NULL (family not served), not both; their ports are
+ * ignored. 1 <= port_min <= port_max. NULL with errno EINVAL, ENOMEM, or
+ * the error of getrandom(2). */
 struct turn_relay_pool *turn_relay_pool_create(const struct stun_addr *v4,
 					       const struct stun_addr *v6, uint16_t port_min,
 					       uint16_t port_max);
@@ -28,7 +35,18 @@ void turn_relay_pool_set_time(struct turn_relay_pool *p, uint64_t now);
 /* Ports in use (not counting reservations) for @family. */
 unsigned int turn_relay_pool_used(const struct turn_relay_pool *p, uint8_t family);
 
-/* Hook-compatible: @ctx is the pool. See struct turn_hooks. */
+/*
+ * Hook-compatible: @ctx is the pool. See struct turn_hooks.
+ * alloc: with @token != 0, exactly the port reserved under it (consuming
+ * the reservation; @flags ignored) or -ENOENT if unknown, lapsed or of
+ * the other family. Otherwise any free port; TURN_RELAY_EVEN an even
+ * one; TURN_RELAY_RESERVE_NEXT an even port P with P + 1 reserved under
+ * a new token in *token_out (-EINVAL if @token_out is NULL). *token_out
+ * is set to 0 whenever no token is issued. -EAFNOSUPPORT for a family
+ * not served, -ENOSPC when no port (or reservation slot) is left.
+ * free: ignores addresses that are not allocated from this pool.
+ * Both O(1) amortised.
+ */
 int turn_relay_pool_alloc(void *ctx, uint8_t family, unsigned int flags, uint64_t token,
 			  struct stun_addr *out, uint64_t *token_out);
 void turn_relay_pool_free(void *ctx, const struct stun_addr *relay);

@@ -8,7 +8,7 @@
  * no DPDK, no allocation on the packet path: the caller supplies the output
  * buffer and the tables.
  *
- *   struct turn_server *s = turn_server_create(&cfg, &hooks, ctx, &turn_table_default_ops, tbl);
+ *   struct turn_server *s = turn_server_create(&cfg, &hooks, ctx, &turn_table_ops, tbl);
  *   uint8_t obuf[TURN_OUT_BUF];
  *   struct turn_out o;
  *   switch (turn_server_handle_client(s, &ft, pkt, len, now, obuf, sizeof(obuf), &o)) {

@@ -7,6 +7,22 @@
  *
  *   struct turn_table *t = turn_table_create(1024);
  *   s = turn_server_create(&cfg, &hooks, ctx, &turn_table_ops, t);
+ *
+ * Behaviour of the ops beyond struct turn_table_ops:
+ * - insert returns storage zeroed except a->ft, which holds the key; it
+ *   returns NULL when full and also when @ft already has an allocation.
+ * - index_relay indexes a->relay[0 .. n_relay) (up to 2, one per family)
+ *   and may be called again to re-index. Returns 0, -EINVAL (not a live
+ *   allocation of this table, n_relay > 2, a relay without family, both
+ *   relays equal) or -EEXIST (another allocation holds the address).
+ * - The table keeps its own copies of the keys, so changing a->ft or
+ *   a->relay afterwards does not corrupt it (lookups keep using what was
+ *   inserted and indexed).
+ * - remove ignores a pointer that is not a live allocation of the table.
+ * - scan visits in array order; an allocation present for a whole cycle
+ *   (cursor from 0 back to 0) is visited exactly once. A call also stops
+ *   after @budget empty 64-slot words, so it may return 0 before the end.
+ * Not thread-safe. All ops are O(1) expected, scan O(budget).
  */
 #ifndef TURN_TABLE_H
 #define TURN_TABLE_H
