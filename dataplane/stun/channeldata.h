@@ -65,8 +65,9 @@ channeldata_write_hdr(uint8_t hdr[TURN_CHANNELDATA_HDR_LEN], uint16_t channel, u
 	hdr[3] = (uint8_t)len;
 }
 
-/* Build header + payload (+ padding to 4 if @pad) into @out. Returns the
- * total length or -ENOSPC. */
+/* Build header + payload (+ zero padding to 4 if @pad) into @out.
+ * @payload may already be at out + 4 (built in place). Returns the total
+ * length, -ENOSPC if it exceeds @cap, or -EINVAL if @len > 65535. */
 int channeldata_build(uint8_t *out, size_t cap, uint16_t channel, const uint8_t *payload,
 		      size_t len, int pad);
 

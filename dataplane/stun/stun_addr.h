@@ -67,10 +67,12 @@ uint32_t stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed);
  *
  * stun_addr_decode / stun_addr_decode_xor: @val/@len is the attribute
  * value. Returns 0, or -EBADMSG if the length does not match the family
- * (8 for IPv4, 20 for IPv6), -EAFNOSUPPORT for an unknown family.
+ * (8 for IPv4, 20 for IPv6), -EAFNOSUPPORT for an unknown family, and
+ * (decode_xor only) -EINVAL for an IPv6 address with @tid == NULL.
  *
  * stun_addr_encode / stun_addr_encode_xor write 8 or 20 bytes into @out
- * and return that length.
+ * and return that length, or return 0 (nothing written that matters) if
+ * @a has no family, or is IPv6 and @tid is NULL.
  */
 int stun_addr_decode(struct stun_addr *a, const uint8_t *val, size_t len);
 int stun_addr_decode_xor(struct stun_addr *a, const uint8_t *val, size_t len, const uint8_t *tid);

@@ -14,8 +14,11 @@
  *
  * Length rules: MESSAGE-INTEGRITY is computed over the message up to the
  * attribute with the header length field covering up to and including it
- * (RFC 8489 14.5); FINGERPRINT likewise; an integrity attribute present
- * together with a FINGERPRINT is checked with the length adjusted.
+ * (RFC 8489 14.5); MESSAGE-INTEGRITY-SHA256 likewise with its own
+ * (possibly truncated) length; an integrity attribute followed by others
+ * is therefore checked with the length adjusted, in a private copy of the
+ * header. FINGERPRINT is always last (the parser enforces it), so it is
+ * checked against the length field as received.
  */
 #ifndef STUN_INTEGRITY_H
 #define STUN_INTEGRITY_H
@@ -55,8 +58,10 @@ int stun_check_fingerprint(const struct stun_msg *m);
 /*
  * Verify MESSAGE-INTEGRITY-SHA256 if present, else MESSAGE-INTEGRITY.
  * Returns 0 if valid, -ENOENT if neither is present, -EACCES if the HMAC
- * does not match. Compares in constant time. The message buffer is not
- * modified (the length field is patched in a private copy of the header).
+ * does not match. Compares in constant time; a truncated
+ * MESSAGE-INTEGRITY-SHA256 (16..32 bytes, RFC 8489 14.6) is compared over
+ * the bytes present. The message buffer is not modified (the length field
+ * is patched in a private copy of the header).
  */
 int stun_check_integrity(const struct stun_msg *m, const struct stun_hmac_key *k);
 int stun_check_integrity_sha1(const struct stun_msg *m, const struct stun_hmac_key *k);

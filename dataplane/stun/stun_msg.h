@@ -115,23 +115,33 @@ bool stun_is_stun(const uint8_t *buf, size_t len);
 /*
  * Parse and validate a STUN message of exactly @len bytes.
  *
- * Checks: length >= 20, top two bits zero, length field a multiple of 4
- * and equal to len - 20, the magic cookie; every attribute TLV fits with
- * its padding; every known attribute has a legal length for its type;
- * attributes after MESSAGE-INTEGRITY other than MESSAGE-INTEGRITY-SHA256
- * and FINGERPRINT are ignored, and everything after FINGERPRINT is ignored
- * (RFC 8489 section 14). Unknown comprehension-required types are
- * collected in m->unknown (the caller answers 420).
+ * Checks: 20 <= length <= STUN_MAX_MSG_LEN, top two bits zero, length
+ * field a multiple of 4 and equal to len - 20, the magic cookie; every
+ * attribute TLV fits with its padding; every known attribute has a legal
+ * length (and, for addresses, ERROR-CODE and the password-algorithm
+ * lists, a legal shape) for its type. Attributes after MESSAGE-INTEGRITY
+ * other than MESSAGE-INTEGRITY-SHA256 and FINGERPRINT are ignored, and
+ * after MESSAGE-INTEGRITY-SHA256 all but FINGERPRINT (RFC 8489 section
+ * 14); ignored attributes must still be well framed. FINGERPRINT must be
+ * the last attribute (RFC 8489 14.7): anything after it is -EBADMSG with
+ * bad_attr = STUN_ATTR_FINGERPRINT. Unknown comprehension-required types
+ * are collected in m->unknown (the caller answers 420); optional ones are
+ * skipped.
  *
  * Returns 0; -EINVAL if this is not a STUN message (drop it: no
  * transaction to answer); -EBADMSG if the header is valid but an attribute
  * is malformed (m->method, m->cls and m->tid are valid, so a request can
- * be answered with 400). Never reads outside buf[0..len).
- * Cost: one pass over the attribute headers.
+ * be answered with 400; m->bad_attr is the offending type). Whatever it
+ * returns, the accessors are safe to call afterwards. peer[] and unknown[]
+ * are only defined up to n_peer and n_unknown. Never reads outside
+ * buf[0..len).
+ * Cost: one pass over the attribute headers; about 30 cycles for a
+ * Binding request with two attributes.
  */
 int stun_parse(struct stun_msg *m, const uint8_t *buf, size_t len);
 
-/* Slot for an attribute type, or -1 if the codec does not know it. */
+/* Slot for an attribute type, or -1 if the codec does not know it. Also
+ * -1 for XOR-PEER-ADDRESS, which may repeat and is kept in peer[]. */
 int stun_attr_slot(uint16_t type);
 
 /* First occurrence of a known attribute, or NULL. */
@@ -148,7 +158,10 @@ stun_attr_value(const struct stun_msg *m, const struct stun_attr *a)
 }
 
 /* Typed accessors. Each returns 0, -ENOENT if the attribute is absent, or
- * -EBADMSG / -EAFNOSUPPORT as stun_addr_decode*. */
+ * -EBADMSG / -EAFNOSUPPORT as stun_addr_decode*. get_u32 needs a 4-byte
+ * value (-EBADMSG otherwise) and an existing slot (-EINVAL). get_addr
+ * takes the address slots only (-EINVAL for others) and XOR-decodes
+ * XOR-MAPPED-ADDRESS and XOR-RELAYED-ADDRESS. */
 int stun_msg_get_u32(const struct stun_msg *m, enum stun_attr_slot slot, uint32_t *v);
 int stun_msg_get_addr(const struct stun_msg *m, enum stun_attr_slot slot, struct stun_addr *a);
 int stun_msg_get_peer(const struct stun_msg *m, unsigned int i, struct stun_addr *a);
@@ -158,11 +171,15 @@ int stun_msg_get_error(const struct stun_msg *m, uint16_t *code, const char **re
 
 /*
  * Builder. stun_build_init writes the header; each put appends one
- * attribute with padding and keeps the header length field current, so
- * integrity and fingerprint can be computed over the bytes so far.
+ * attribute with zero padding and keeps the header length field current,
+ * so integrity and fingerprint can be computed over the bytes so far.
  * A put that does not fit sets b->err = -ENOSPC and does nothing; later
- * puts are no-ops. stun_build_finish returns the message length or the
- * first error.
+ * puts are no-ops. The capacity is capped at STUN_MAX_MSG_LEN. Invalid
+ * arguments set b->err = -EINVAL: a NULL buffer or tid, a method above
+ * 0xFFF or a class above 3 (init), an address without a family (put_addr,
+ * put_xor_addr), an error code outside 300..699 or a reason longer than
+ * STUN_MAX_REASON_LEN (put_error). stun_build_finish returns the message
+ * length or the first error.
  */
 struct stun_builder {
 	uint8_t *buf;
