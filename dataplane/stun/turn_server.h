@@ -232,6 +232,8 @@ struct turn_server;
 struct turn_server *turn_server_create(const struct turn_config *cfg,
 				       const struct turn_hooks *hooks, void *hook_ctx,
 				       const struct turn_table_ops *tops, void *table);
+/* Deletes every allocation first (turn_server_flush), so the hooks, their
+ * context and the table must still be valid. */
 void turn_server_destroy(struct turn_server *s);
 
 /* While draining, Allocate gets 403 "Server is draining"; all else runs on. */
