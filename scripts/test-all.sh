@@ -35,6 +35,7 @@ CC=clang scripts/build.sh build-fuzz -Dwerror=true -Dfuzzing=true -Dbuildtype=de
 for target in $(ls tests/fuzz/corpus); do
 	work=$(mktemp -d)
 	# Fresh inputs go to a scratch dir so the committed corpus stays as is.
+	echo "$target:"
 	build-fuzz/"$target" -seed=1 -runs=20000 -max_len=1500 "$work" "tests/fuzz/corpus/$target" \
 		2>&1 | tail -n 1
 	rm -rf "$work"
