@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "stun_bytes.h"
 #include "stun_addr.h"
 
 void
@@ -188,12 +189,6 @@ stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed)
 	return (uint32_t)h;
 }
 
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* Shared by both decoders: family and length checks, plain copy. */
 static int
 addr_decode_plain(struct stun_addr *a, const uint8_t *val, size_t len)
@@ -204,12 +199,12 @@ addr_decode_plain(struct stun_addr *a, const uint8_t *val, size_t len)
 	case STUN_FAMILY_IPV4:
 		if (len != 8)
 			return -EBADMSG;
-		stun_addr_set_v4(a, val + 4, rd16(val + 2));
+		stun_addr_set_v4(a, val + 4, stun_rd16(val + 2));
 		return 0;
 	case STUN_FAMILY_IPV6:
 		if (len != 20)
 			return -EBADMSG;
-		stun_addr_set_v6(a, val + 4, rd16(val + 2));
+		stun_addr_set_v6(a, val + 4, stun_rd16(val + 2));
 		return 0;
 	default:
 		return -EAFNOSUPPORT;

@@ -8,23 +8,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stun_bytes.h"
 #include "stun_msg.h"
-
-static inline void
-wr16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
 
 void
 stun_build_init(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t method,
@@ -44,9 +29,9 @@ stun_build_init(struct stun_builder *b, uint8_t *buf, size_t cap, uint16_t metho
 		b->err = -ENOSPC;
 		return;
 	}
-	wr16(buf, stun_msg_type(method, cls));
-	wr16(buf + 2, 0);
-	wr32(buf + 4, STUN_MAGIC_COOKIE);
+	stun_wr16(buf, stun_msg_type(method, cls));
+	stun_wr16(buf + 2, 0);
+	stun_wr32(buf + 4, STUN_MAGIC_COOKIE);
 	memcpy(buf + 8, tid, STUN_TID_LEN);
 	b->len = STUN_HEADER_LEN;
 }
@@ -67,11 +52,11 @@ stun_put_reserve(struct stun_builder *b, uint16_t type, size_t len)
 		return NULL;
 	}
 	uint8_t *p = b->buf + b->len;
-	wr16(p, type);
-	wr16(p + 2, (uint16_t)len);
+	stun_wr16(p, type);
+	stun_wr16(p + 2, (uint16_t)len);
 	memset(p + STUN_ATTR_HDR_LEN + len, 0, padded - len);
 	b->len += STUN_ATTR_HDR_LEN + padded;
-	wr16(b->buf + 2, (uint16_t)(b->len - STUN_HEADER_LEN));
+	stun_wr16(b->buf + 2, (uint16_t)(b->len - STUN_HEADER_LEN));
 	return p + STUN_ATTR_HDR_LEN;
 }
 
@@ -90,7 +75,7 @@ stun_put_u32(struct stun_builder *b, uint16_t type, uint32_t v)
 	uint8_t *p = stun_put_reserve(b, type, 4);
 
 	if (p != NULL)
-		wr32(p, v);
+		stun_wr32(p, v);
 }
 
 void
@@ -162,7 +147,7 @@ stun_put_unknown(struct stun_builder *b, const uint16_t *types, size_t n)
 	if (v == NULL)
 		return;
 	for (size_t i = 0; i < n; i++)
-		wr16(v + 2 * i, types[i]);
+		stun_wr16(v + 2 * i, types[i]);
 }
 
 int

@@ -17,6 +17,7 @@
 #include <openssl/crypto.h>
 #include <openssl/sha.h>
 
+#include "stun_bytes.h"
 #include "stun_integrity.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -25,21 +26,6 @@
 #else
 #define HAVE_CLMUL 0
 #endif
-
-static inline void
-wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* ---- CRC-32 ---- */
 
@@ -341,7 +327,7 @@ stun_check_fingerprint(const struct stun_msg *m)
 	/* The parser guarantees FINGERPRINT is last, so the length field in
 	 * the buffer already is the one the sender used: no patching. */
 	uint32_t want = stun_crc32(m->buf, m->fp_hdr_off) ^ STUN_FINGERPRINT_XOR;
-	return rd32(m->buf + m->fp_hdr_off + STUN_ATTR_HDR_LEN) == want ? 0 : -EBADMSG;
+	return stun_rd32(m->buf + m->fp_hdr_off + STUN_ATTR_HDR_LEN) == want ? 0 : -EBADMSG;
 }
 
 /*
@@ -436,5 +422,5 @@ stun_put_fingerprint(struct stun_builder *b)
 	uint8_t *v = stun_put_reserve(b, STUN_ATTR_FINGERPRINT, 4);
 
 	if (v != NULL)
-		wr32(v, stun_crc32(b->buf, off) ^ STUN_FINGERPRINT_XOR);
+		stun_wr32(v, stun_crc32(b->buf, off) ^ STUN_FINGERPRINT_XOR);
 }

@@ -9,19 +9,8 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stun_bytes.h"
 #include "stun_msg.h"
-
-static inline uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-static inline uint32_t
-rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static inline size_t
 pad4(size_t n)
@@ -36,9 +25,9 @@ header_ok(const uint8_t *buf, size_t len)
 {
 	if (len < STUN_HEADER_LEN || (buf[0] & 0xC0) != 0)
 		return false;
-	uint16_t mlen = rd16(buf + 2);
+	uint16_t mlen = stun_rd16(buf + 2);
 	return (mlen & 3) == 0 && (size_t)mlen + STUN_HEADER_LEN == len &&
-	       rd32(buf + 4) == STUN_MAGIC_COOKIE;
+	       stun_rd32(buf + 4) == STUN_MAGIC_COOKIE;
 }
 
 bool
@@ -161,7 +150,7 @@ pwalgs_ok(const uint8_t *v, size_t len)
 	while (off < len) {
 		if (len - off < 4)
 			return false;
-		size_t plen = rd16(v + off + 2);
+		size_t plen = stun_rd16(v + off + 2);
 		if (plen > len - off - 4)
 			return false;
 		off += 4 + plen;
@@ -195,7 +184,7 @@ attr_value_ok(const struct attr_rule *r, const uint8_t *v, uint16_t len)
 	case CHK_PWALG: {
 		/* One entry; its parameter padding may be inside the value or
 		 * left to the attribute padding. */
-		size_t plen = rd16(v + 2);
+		size_t plen = stun_rd16(v + 2);
 		return 4 + plen <= len && len <= 4 + pad4(plen);
 	}
 	case CHK_PWALGS:
@@ -286,7 +275,7 @@ stun_parse(struct stun_msg *m, const uint8_t *buf, size_t len)
 		return -EINVAL;
 
 	m->len = (uint16_t)len;
-	m->type = rd16(buf);
+	m->type = stun_rd16(buf);
 	m->method = stun_type_method(m->type);
 	m->cls = stun_type_class(m->type);
 	m->tid = buf + 8;
@@ -294,8 +283,8 @@ stun_parse(struct stun_msg *m, const uint8_t *buf, size_t len)
 	for (off = STUN_HEADER_LEN; off < len; off = next) {
 		/* The length field is a multiple of 4 and so is every padded
 		 * attribute, so a whole 4-byte header is always present. */
-		uint16_t type = rd16(buf + off);
-		uint16_t alen = rd16(buf + off + 2);
+		uint16_t type = stun_rd16(buf + off);
+		uint16_t alen = stun_rd16(buf + off + 2);
 		size_t voff = off + STUN_ATTR_HDR_LEN;
 
 		next = voff + pad4(alen);
@@ -359,7 +348,7 @@ stun_msg_get_u32(const struct stun_msg *m, enum stun_attr_slot slot, uint32_t *v
 		return -ENOENT;
 	if (a->len != 4)
 		return -EBADMSG;
-	*v = rd32(stun_attr_value(m, a));
+	*v = stun_rd32(stun_attr_value(m, a));
 	return 0;
 }
 

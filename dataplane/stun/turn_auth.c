@@ -9,16 +9,11 @@
 #include <errno.h>
 #include <string.h>
 
+#include "stun_bytes.h"
 #include "stun_cred.h"
 #include "stun_integrity.h"
 #include "stun_nonce.h"
 #include "turn_server_priv.h"
-
-static uint16_t
-be16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
 
 static int
 auth_fail(struct turn_req *r, uint16_t code)
@@ -57,9 +52,9 @@ bid_down_check(const struct turn_server *s, const struct stun_msg *m, uint16_t *
 	if (one->len < 4)
 		return -EBADMSG;
 	v = stun_attr_value(m, one);
-	want = be16(v);
+	want = stun_rd16(v);
 	/* Neither MD5 nor SHA-256 takes parameters. */
-	if (be16(v + 2) != 0)
+	if (stun_rd16(v + 2) != 0)
 		return -EBADMSG;
 	for (unsigned int i = 0; i < s->cfg.n_pw_algs; i++) {
 		if (s->cfg.pw_algs[i] == want) {

@@ -17,39 +17,6 @@
 
 #include "turn_harness.h"
 
-static int
-setup(void **state)
-{
-	struct th *h = calloc(1, sizeof(*h));
-
-	if (h == NULL)
-		return -1;
-	th_init(h);
-	if (th_start(h) != 0) {
-		free(h);
-		return -1;
-	}
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct th *h = *state;
-
-	th_fini(h);
-	free(h);
-	return 0;
-}
-
-static void
-restart(struct th *h)
-{
-	th_fini(h);
-	assert_int_equal(th_start(h), 0);
-}
-
 static bool
 in_pool(const struct th *h, const struct stun_addr *a, const char *ip)
 {
@@ -129,7 +96,7 @@ test_allocate_lifetimes(void **state)
 	/* Configured limits. */
 	h->cfg.default_lifetime = 100;
 	h->cfg.max_lifetime = 200;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	struct th_client *c = th_client(h, 0);
 	c->nonce_len = 0;
 	assert_int_equal(th_allocate(h, c, &(struct th_req){ .flags = TH_LIFETIME,
@@ -248,7 +215,7 @@ test_allocate_alternate(void **state)
 	struct th_client *c;
 
 	h->cfg.alternate = th_addr("198.18.9.9:3478");
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	c = th_client(h, 0);
 	/* Only after authentication. */
 	th_request(h, c, &(struct th_req){ .method = TURN_METHOD_ALLOCATE });
@@ -267,7 +234,7 @@ test_allocate_table_full(void **state)
 	struct th *h = *state;
 
 	h->table_cap = 1;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	assert_int_equal(th_allocate(h, th_client(h, 0), NULL), 0);
 	assert_int_equal(th_allocate(h, th_client(h, 1), NULL), 508);
 	assert_int_equal(h->resp.mi_check, 0);
@@ -510,7 +477,7 @@ test_allocate_dual_partial(void **state)
 	/* A pool without IPv6 gives the same 440. */
 	h->no_v6 = true;
 	h->relay_rc[STUN_FAMILY_IPV6] = 0;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	struct th_client *c = th_client(h, 5);
 	assert_int_equal(th_allocate(h, c, &(struct th_req){ .aaf = STUN_FAMILY_IPV6 }), 0);
 	assert_int_equal(h->resp.addr_err_code, 440);
@@ -772,32 +739,32 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_allocate_success, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_lifetimes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_alternate, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_table_full, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_quota_per_user, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_retransmission, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_retransmission_other_user, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_draining_keeps_existing, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_5tuple_separation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dont_fragment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_ipv6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_dual, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_allocate_dual_partial, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_even_port_reservation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reservation_ipv6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refresh, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_zero, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_refresh_retransmission, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_credentials, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lazy_expiry, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lazy_expiry_peer_side, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flush, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_success, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_lifetimes, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_errors, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_alternate, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_table_full, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_quota_per_user, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_retransmission, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_retransmission_other_user, th_setup,
+						th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_draining_keeps_existing, th_setup,
+						th_teardown),
+		cmocka_unit_test_setup_teardown(test_5tuple_separation, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_dont_fragment, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_ipv6, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_dual, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_allocate_dual_partial, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_even_port_reservation, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_reservation_ipv6, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_zero, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_refresh_retransmission, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_credentials, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_expiry, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_expiry_peer_side, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_sweep, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_flush, th_setup, th_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stun_bytes.h"
 #include "channeldata.h"
 #include "stun_integrity.h"
 #include "turn_harness.h"
@@ -231,6 +232,39 @@ th_fini(struct th *h)
 	h->pool = NULL;
 }
 
+int
+th_restart(struct th *h)
+{
+	th_fini(h);
+	return th_start(h);
+}
+
+int
+th_setup(void **state)
+{
+	struct th *h = calloc(1, sizeof(*h));
+
+	if (h == NULL)
+		return -1;
+	th_init(h);
+	if (th_start(h) != 0) {
+		free(h);
+		return -1;
+	}
+	*state = h;
+	return 0;
+}
+
+int
+th_teardown(void **state)
+{
+	struct th *h = *state;
+
+	th_fini(h);
+	free(h);
+	return 0;
+}
+
 struct th_client *
 th_client(struct th *h, unsigned int i)
 {
@@ -410,12 +444,6 @@ th_build(struct th *h, struct th_client *c, const struct th_req *q, uint8_t *buf
 
 /* ---- parsing what came back ---- */
 
-static uint16_t
-rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 static void
 learn(struct th_client *c, const struct stun_msg *m)
 {
@@ -451,7 +479,7 @@ parse_stun(struct th_resp *r, struct th_client *c)
 	r->stun = true;
 	r->cls = m.cls;
 	r->method = m.method;
-	r->msg_len = rd16(r->bytes + 2);
+	r->msg_len = stun_rd16(r->bytes + 2);
 	memcpy(r->tid, m.tid, STUN_TID_LEN);
 	const char *reason;
 	size_t rlen;
@@ -476,7 +504,7 @@ parse_stun(struct th_resp *r, struct th_client *c)
 	}
 	/* Every XOR-RELAYED-ADDRESS, not only the first: walk the bytes. */
 	for (size_t off = STUN_HEADER_LEN; off + 4 <= r->len;) {
-		uint16_t t = rd16(r->bytes + off), l = rd16(r->bytes + off + 2);
+		uint16_t t = stun_rd16(r->bytes + off), l = stun_rd16(r->bytes + off + 2);
 		if (off + 4 + l > r->len)
 			break;
 		if (t == STUN_ATTR_XOR_RELAYED_ADDRESS && r->n_relayed < 2)
@@ -501,7 +529,7 @@ parse_stun(struct th_resp *r, struct th_client *c)
 	a = stun_msg_attr(&m, STUN_SLOT_UNKNOWN_ATTRIBUTES);
 	if (a != NULL)
 		for (unsigned int i = 0; i + 1 < a->len && r->n_unknown < 8; i += 2)
-			r->unknown[r->n_unknown++] = rd16(stun_attr_value(&m, a) + i);
+			r->unknown[r->n_unknown++] = stun_rd16(stun_attr_value(&m, a) + i);
 	r->has_alternate = stun_msg_get_addr(&m, STUN_SLOT_ALTERNATE_SERVER, &r->alternate) == 0;
 	r->has_origin = stun_msg_get_addr(&m, STUN_SLOT_RESPONSE_ORIGIN, &r->origin) == 0;
 	r->has_other = stun_msg_get_addr(&m, STUN_SLOT_OTHER_ADDRESS, &r->other) == 0;
@@ -535,9 +563,9 @@ capture(struct th *h, struct th_client *c)
 			return;
 		r->len = (size_t)n;
 		if (h->out.verdict == TURN_TO_CLIENT && (r->bytes[0] & 0xC0) == 0x40) {
-			r->channel = rd16(r->bytes);
+			r->channel = stun_rd16(r->bytes);
 			r->data = r->bytes + TURN_CHANNELDATA_HDR_LEN;
-			r->data_len = rd16(r->bytes + 2);
+			r->data_len = stun_rd16(r->bytes + 2);
 		} else {
 			parse_stun(r, c);
 		}

@@ -196,6 +196,11 @@ struct stun_addr th_addr(const char *s);
 void th_init(struct th *h);
 int th_start(struct th *h);
 void th_fini(struct th *h);
+/* th_fini then th_start: apply a changed h->cfg. Returns th_start's result. */
+int th_restart(struct th *h);
+/* cmocka-style setup/teardown: a started harness in *state, and its end. */
+int th_setup(void **state);
+int th_teardown(void **state);
 int th_add_user(struct th *h, const char *name, const char *pass);
 
 /* Client @i: 198.18.1.(i+1):(40000+i) to TH_SERVER, user alice. */

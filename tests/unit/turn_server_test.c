@@ -20,40 +20,6 @@
 #include "stun_nonce.h"
 #include "turn_harness.h"
 
-static int
-setup(void **state)
-{
-	struct th *h = calloc(1, sizeof(*h));
-
-	if (h == NULL)
-		return -1;
-	th_init(h);
-	if (th_start(h) != 0) {
-		free(h);
-		return -1;
-	}
-	*state = h;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct th *h = *state;
-
-	th_fini(h);
-	free(h);
-	return 0;
-}
-
-/* Restart with a changed configuration. */
-static void
-restart(struct th *h)
-{
-	th_fini(h);
-	assert_int_equal(th_start(h), 0);
-}
-
 /* ---- demultiplexing: a fixture table of raw datagrams ---- */
 
 struct raw_fixture {
@@ -169,7 +135,7 @@ test_binding(void **state)
 
 	h->cfg.software = "turnpike test";
 	h->cfg.fingerprint = true;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	th_request(h, c, &(struct th_req){ .method = STUN_METHOD_BINDING });
 	assert_true(h->resp.has_software);
 	assert_true(h->resp.has_fp);
@@ -219,7 +185,7 @@ test_binding_rfc5780(void **state)
 	struct stun_addr other = th_addr(TH_OTHER);
 
 	h->cfg.rfc5780 = true;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	th_request(h, c, &(struct th_req){ .method = STUN_METHOD_BINDING });
 	assert_int_equal(h->resp.error, 0);
 	assert_true(h->resp.has_origin);
@@ -241,7 +207,7 @@ test_binding_rfc5780(void **state)
 	assert_true(stun_addr_ip_equal(&h->out.dst, &c->ft.client));
 
 	h->cfg.other_address = other;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	th_request(h, c, &(struct th_req){ .method = STUN_METHOD_BINDING });
 	assert_true(h->resp.has_other);
 	assert_true(stun_addr_equal(&h->resp.other, &other));
@@ -472,7 +438,7 @@ test_challenge_contents(void **state)
 
 	/* Without algorithms: plain RFC 5389 challenge. */
 	h->cfg.n_pw_algs = 0;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	c = th_client(h, 1);
 	th_request(h, c, &(struct th_req){ .method = TURN_METHOD_ALLOCATE });
 	assert_int_equal(h->resp.error, 401);
@@ -490,7 +456,7 @@ test_rfc5389_mode(void **state)
 	struct th_client *c;
 
 	h->cfg.n_pw_algs = 0;
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	c = th_client(h, 0);
 	th_request(h, c, &(struct th_req){ .method = TURN_METHOD_ALLOCATE });
 	memcpy(c->pw_algs, "\x00\x02\x00\x00", 4);
@@ -685,7 +651,7 @@ test_rest_disabled(void **state)
 
 	h->cfg.rest = NULL;
 	th_add_user(h, REST_USER, "static");
-	restart(h);
+	assert_int_equal(th_restart(h), 0);
 	c = th_client(h, 0);
 	c->user = REST_USER;
 	c->pass = "static";
@@ -839,29 +805,29 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_raw_fixtures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_fingerprint, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binding, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binding_ipv6_client, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binding_unknown_attr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_binding_rfc5780, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_auth_fixtures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sha256_response_key, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_challenge_contents, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rfc5389_mode, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stale_nonce, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nonce_other_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nonce_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pending, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rest_vector, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rest_expired, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rest_rotation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rest_disabled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rfc6062_methods, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unknown_attr_after_auth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_config_validation, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_small_output_buffer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_raw_fixtures, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_fingerprint, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_binding, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_binding_ipv6_client, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_binding_unknown_attr, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_binding_rfc5780, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_auth_fixtures, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_sha256_response_key, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_contents, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rfc5389_mode, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_stale_nonce, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_nonce_other_address, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_nonce_rotation, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_pending, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rest_vector, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rest_expired, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rest_rotation, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rest_disabled, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_rfc6062_methods, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_attr_after_auth, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_config_validation, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_small_output_buffer, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_stats, th_setup, th_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
