@@ -93,6 +93,11 @@ turn_reply_challenge(struct turn_req *r, uint16_t code)
 	size_t n;
 
 	r->authed = false;
+	if (s->hooks.challenge_admit != NULL &&
+	    !s->hooks.challenge_admit(s->ctx, &r->ft->client)) {
+		turn_drop(s, r->out, TP_DROP_RATE_LIMITED);
+		return;
+	}
 	n = stun_nonce_make(&s->nonce, r->now, &r->ft->client, s->nonce_features, nonce);
 	turn_reply_begin(r, &b, STUN_CLASS_ERROR);
 	stun_put_error(&b, code, NULL);

@@ -163,6 +163,14 @@ struct turn_hooks {
 	int (*relay_alloc)(void *ctx, uint8_t family, unsigned int flags, uint64_t token,
 			   struct stun_addr *out, uint64_t *token_out);
 	void (*relay_free)(void *ctx, const struct stun_addr *relay);
+	/*
+	 * Optional: may this client be sent a 401/438 challenge now? The
+	 * challenge answers an unauthenticated request, so it is the
+	 * reflection vector a per-source rate limit belongs on. false = drop
+	 * the request, counted as TP_DROP_RATE_LIMITED. The hook keeps its
+	 * own clock. NULL = always.
+	 */
+	bool (*challenge_admit)(void *ctx, const struct stun_addr *client);
 	/* Optional: allocation events (control plane, #5). */
 	void (*event)(void *ctx, enum turn_event ev, const struct turn_allocation *a);
 };

@@ -143,6 +143,21 @@ hook_relay_free(void *ctx, const struct stun_addr *relay)
 	turn_relay_pool_free(h->pool, relay);
 }
 
+static bool
+hook_challenge_admit(void *ctx, const struct stun_addr *client)
+{
+	struct th *h = ctx;
+
+	(void)client;
+	h->challenge_asks++;
+	if (h->challenge_budget < 0)
+		return true;
+	if (h->challenge_budget == 0)
+		return false;
+	h->challenge_budget--;
+	return true;
+}
+
 static void
 hook_event(void *ctx, enum turn_event ev, const struct turn_allocation *a)
 {
@@ -176,8 +191,10 @@ th_init(struct th *h)
 		.quota_release = hook_quota_release,
 		.relay_alloc = hook_relay_alloc,
 		.relay_free = hook_relay_free,
+		.challenge_admit = hook_challenge_admit,
 		.event = hook_event,
 	};
+	h->challenge_budget = -1;
 	h->port_min = 49152;
 	h->port_max = 49152 + 63;
 	h->table_cap = 16;

@@ -175,6 +175,8 @@ struct th {
 	unsigned int quota_limit;  /* 0 = unlimited, else -EDQUOT beyond */
 	int relay_rc[3];           /* by family: != 0 forces relay_alloc to fail */
 	bool deny_all;
+	int challenge_budget;      /* >= 0: challenges admitted before challenge_admit refuses */
+	unsigned int challenge_asks;
 	struct stun_addr deny;     /* peer IP the policy refuses, family 0 = none */
 
 	/* Counters. */

@@ -561,6 +561,33 @@ test_pending(void **state)
 	assert_int_equal(turn_server_stats(h->s)->auth_ok, 1);
 }
 
+/*
+ * The challenge_admit hook sits on every 401/438: once it refuses, the
+ * unauthenticated request is dropped as rate_limited, nothing is sent and
+ * nothing is stored, while authenticated requests still go through.
+ */
+static void
+test_challenge_rate_limited(void **state)
+{
+	struct th *h = *state;
+	struct th_client *c = th_client(h, 0);
+	struct th_client *d = th_client(h, 1);
+
+	h->challenge_budget = 1;
+	assert_int_equal(th_allocate(h, c, NULL), 0);
+	assert_int_equal(h->challenge_asks, 1);
+	/* Budget spent: a second client's first request gets no 401. */
+	assert_int_equal(th_request(h, d, &(struct th_req){ .method = TURN_METHOD_ALLOCATE }),
+			 TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_RATE_LIMITED);
+	assert_int_equal(h->out.hdr_len, 0);
+	assert_int_equal(turn_server_stats(h->s)->drops[TP_DROP_RATE_LIMITED], 1);
+	assert_int_equal(turn_table_count(h->tbl), 1);
+	/* The first client, already holding a nonce, refreshes unhindered. */
+	assert_int_equal(th_refresh(h, c, true, 600), 0);
+	assert_int_equal(h->challenge_asks, 2);
+}
+
 /* ---- REST credentials ---- */
 
 #define REST_USER "1266890800:mbzrxpgjys"
@@ -819,6 +846,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_nonce_other_address, th_setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_nonce_rotation, th_setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_pending, th_setup, th_teardown),
+		cmocka_unit_test_setup_teardown(test_challenge_rate_limited, th_setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_rest_vector, th_setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_rest_expired, th_setup, th_teardown),
 		cmocka_unit_test_setup_teardown(test_rest_rotation, th_setup, th_teardown),
