@@ -61,6 +61,7 @@ tp_config_defaults(struct tp_config *cfg)
 	cfg->default_lifetime = TURN_DEFAULT_LIFETIME;
 	cfg->max_lifetime = TURN_MAX_LIFETIME;
 	cfg->nonce_lifetime = 600;
+	cfg->channel_max = TURN_CHANNEL_MAX;
 	cfg->max_allocations = 100000;
 	cfg->user_quota = 0;
 	cfg->unauth_rate = 20;
@@ -668,7 +669,7 @@ load_turn(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "realm", "software", "fingerprint",
 					     "default_lifetime", "max_lifetime", "nonce_lifetime",
-					     "users", "rest_secrets", NULL };
+					     "channel_max", "users", "rest_secrets", NULL };
 	struct tp_config *cfg = ld->cfg;
 	const config_setting_t *g, *s;
 	int rc;
@@ -700,6 +701,10 @@ load_turn(struct loader *ld, const config_setting_t *root)
 	    (rc = opt_u32(ld, g, "default_lifetime", 1, LIFETIME_MAX, &cfg->default_lifetime)) != 0 ||
 	    (rc = opt_u32(ld, g, "max_lifetime", 1, LIFETIME_MAX, &cfg->max_lifetime)) != 0 ||
 	    (rc = opt_u32(ld, g, "nonce_lifetime", 1, LIFETIME_MAX, &cfg->nonce_lifetime)) != 0)
+		return rc;
+	rc = opt_u16(ld, g, "channel_max", TURN_CHANNEL_MAX, TURN_CHANNEL_MAX_RFC5766,
+		     &cfg->channel_max);
+	if (rc != 0)
 		return rc;
 	if (cfg->default_lifetime > cfg->max_lifetime) {
 		s = member(g, "default_lifetime");

@@ -95,6 +95,9 @@ struct tp_config {
 	uint32_t default_lifetime;   /* default 600 */
 	uint32_t max_lifetime;       /* default 3600 */
 	uint32_t nonce_lifetime;     /* default 600 */
+	/* Highest channel number accepted: 0x4FFF (RFC 8656, the default) or
+	 * up to 0x7FFF for clients that still pick from RFC 5766's range. */
+	uint16_t channel_max;
 	struct tp_user_config users[TP_CFG_MAX_USERS];
 	unsigned int n_users;
 	struct stun_rest_secrets rest; /* turn.rest_secrets */

@@ -21,6 +21,10 @@ packages=(
 	libhiredis-dev
 	libsrtp2-dev
 	libevent-dev
+	coturn
+	iproute2
+	iputils-ping
+	openssl
 )
 
 if [ "$(id -u)" -ne 0 ]; then

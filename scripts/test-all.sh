@@ -4,13 +4,13 @@
 # Quick start, step two (and all that CI runs): install what is missing,
 # build, and run every test suite.
 #
-#   1. release build with -Werror: unit, fuzz-replay and smoke suites
+#   1. release build with -Werror: unit, fuzz-replay and smoke suites, then
+#      the integration suite (root: namespaces, net_tap, coturn's clients)
 #   2. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites
 #   3. clang build of the libFuzzer targets, each run over its corpus and
 #      then for a fixed number of fresh inputs with a fixed seed
 #
-# Integration and e2e suites join as the dataplane (#3) and browser tests
-# (#7) land.
+# The e2e suite joins with the browser tests (#7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,9 @@ step() { printf '\n=== %s\n' "$*"; }
 step "release build (-Werror)"
 scripts/build.sh build -Dwerror=true
 meson test -C build --print-errorlogs --suite unit --suite fuzz --suite smoke
+
+step "integration: the dataplane on net_tap in network namespaces, real clients (root)"
+meson test -C build --print-errorlogs --suite integration
 
 step "ASan+UBSan build (-Werror)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

@@ -23,7 +23,25 @@
 	X(TOO_BIG, "too_big")                       /* would not fit the output buffer */       \
 	X(BINDING_INDICATION, "binding_indication") /* keepalive: counted, nothing to send */   \
 	X(AUTH_PENDING_FULL, "auth_pending_full")   /* no room to park a credential lookup */   \
-	X(RATE_LIMITED, "rate_limited")
+	X(RATE_LIMITED, "rate_limited")                                                          \
+	/* L2/L3/L4 drops in the dataplane's packet path (dataplane/net_*.c) */                 \
+	X(ETH_UNSUPPORTED, "eth_unsupported")       /* ethertype we do not handle */            \
+	X(ARP_INVALID, "arp_invalid")               /* malformed or not for our addresses */    \
+	X(IP_MALFORMED, "ip_malformed")             /* bad version, lengths or truncated */     \
+	X(IP_BAD_CHECKSUM, "ip_bad_checksum")                                                    \
+	X(IP_OPTIONS, "ip_options")                 /* IPv4 options: not handled */             \
+	X(IP_FRAGMENT, "ip_fragment")               /* IPv4 fragments: not reassembled */       \
+	X(IPV6_EXT_HEADER, "ipv6_ext_header")       /* IPv6 extension headers: not handled */   \
+	X(NOT_FOR_US, "not_for_us")                 /* destination is not one of our addresses */\
+	X(L4_UNSUPPORTED, "l4_unsupported")         /* IP protocol or ICMP type not handled */  \
+	X(L4_BAD_CHECKSUM, "l4_bad_checksum")       /* UDP, ICMP or ICMPv6 checksum */          \
+	X(UDP_NO_SERVICE, "udp_no_service")         /* not the listen port nor a relay port */  \
+	X(ND_INVALID, "nd_invalid")                 /* malformed NS/NA or not for us */         \
+	X(NO_ROUTE, "no_route")                     /* off-link and no gateway of that family */\
+	X(NO_NEIGHBOUR, "no_neighbour")             /* next hop unresolved: ARP/NS sent */      \
+	X(MBUF_LAYOUT, "mbuf_layout")               /* multi-segment or no head/tailroom */     \
+	X(TX_FULL, "tx_full")                       /* refused by the tx queue */               \
+	X(AUTH_PENDING, "auth_pending")             /* TURN_PENDING not resumed (no parking yet) */
 
 enum tp_drop_reason {
 #define TP_DROP_ENUM_(name, str) TP_DROP_##name,

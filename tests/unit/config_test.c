@@ -110,6 +110,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.default_lifetime, 600);
 	assert_int_equal(cfg.max_lifetime, 3600);
 	assert_int_equal(cfg.nonce_lifetime, 600);
+	assert_int_equal(cfg.channel_max, 0x4FFF);
 	assert_int_equal(cfg.max_allocations, 100000);
 	assert_int_equal(cfg.user_quota, 0);
 	assert_int_equal(cfg.unauth_rate, 20);
@@ -123,7 +124,7 @@ static void
 test_local_conf(void **state)
 {
 	static const char *const eal[] = { "--no-huge", "-m",	"1024", "--no-pci",
-					   "--in-memory", "-l", "0-1" };
+					   "--file-prefix=turnpike", "-l", "0-1" };
 
 	(void)state;
 	load_shipped("local.conf");
@@ -159,6 +160,7 @@ test_local_conf(void **state)
 	assert_int_equal(cfg.relay_port_max, 65535);
 
 	assert_string_equal(cfg.realm, "turnpike.test");
+	assert_int_equal(cfg.channel_max, 0x7FFF);
 	assert_string_equal(cfg.software, "");
 	assert_true(cfg.fingerprint);
 	assert_int_equal(cfg.default_lifetime, 600);
@@ -362,6 +364,10 @@ static const struct bad_case bad_cases[] = {
 	  "F:1: ports[0].rx_queues: 0 is out of range (1..32)" },
 	{ "lifetime 0", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; nonce_lifetime = 0; };\n",
 	  "F:4: turn.nonce_lifetime: 0 is out of range (1..86400)" },
+	{ "channel_max below RFC 8656", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_max = 0x4000; };\n",
+	  "F:4: turn.channel_max: 16384 is out of range (20479..32767)" },
+	{ "channel_max above RFC 5766", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_max = 0x8000; };\n",
+	  "F:4: turn.channel_max: 32768 is out of range (20479..32767)" },
 	{ "default above max lifetime",
 	  L_PORTS L_NET L_RELAY "turn = { realm = \"r\";\n"
 	  "  default_lifetime = 700; max_lifetime = 650; };\n",

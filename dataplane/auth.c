@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "peer_policy.h"
+#include "quota.h"
+#include "ratelimit.h"
+#include "stun_cred.h"
+
+#define DP_RATELIMIT_SLOTS 65536
+
+struct dp_user {
+	char name[STUN_USERNAME_MAX + 1];
+	uint16_t name_len;
+	uint8_t md5[STUN_KEY_MD5_LEN];
+	uint8_t sha256[STUN_KEY_SHA256_LEN];
+	uint8_t userhash[STUN_USERHASH_LEN];
+};
+
+/* At most TP_CFG_MAX_USERS (64) users, so a linear scan is a few cache
+ * lines of comparisons and needs no hash table; Redis-backed users (#5)
+ * will come through a per-worker cache instead. */
+struct dp_users {
+	unsigned int n;
+	struct dp_user u[TP_CFG_MAX_USERS];
+};
+
+struct dp_users *
+dp_users_create(const struct tp_config *cfg)
+{
+	struct dp_users *us = calloc(1, sizeof(*us));
+	size_t rlen = strlen(cfg->realm);
+
+	if (us == NULL)
+		return NULL;
+	for (unsigned int i = 0; i < cfg->n_users && i < TP_CFG_MAX_USERS; i++) {
+		const struct tp_user_config *c = &cfg->users[i];
+		struct dp_user *u = &us->u[us->n++];
+		size_t plen = strlen(c->password);
+
+		u->name_len = (uint16_t)strlen(c->name);
+		memcpy(u->name, c->name, u->name_len);
+		stun_key_md5(u->name, u->name_len, cfg->realm, rlen, c->password, plen, u->md5);
+		stun_key_sha256(u->name, u->name_len, cfg->realm, rlen, c->password, plen,
+				u->sha256);
+		stun_userhash(u->name, u->name_len, cfg->realm, rlen, u->userhash);
+	}
+	return us;
+}
+
+void
+dp_users_destroy(struct dp_users *u)
+{
+	free(u);
+}
+
+static const struct dp_user *
+users_find(const struct dp_users *us, const struct turn_cred_req *req)
+{
+	for (unsigned int i = 0; i < us->n; i++) {
+		const struct dp_user *u = &us->u[i];
+
+		if (req->username != NULL) {
+			if (u->name_len == req->username_len &&
+			    memcmp(u->name, req->username, u->name_len) == 0)
+				return u;
+		} else if (req->userhash != NULL &&
+			   memcmp(u->userhash, req->userhash, STUN_USERHASH_LEN) == 0) {
+			return u;
+		}
+	}
+	return NULL;
+}
+
+/* The realm in the request was checked against ours by turn_server, and
+ * the keys were derived with ours, so only the name matters here. */
+static int
+hook_cred_lookup(void *ctx, const struct turn_cred_req *req, struct turn_cred *out)
+{
+	const struct dp_hook_ctx *h = ctx;
+	const struct dp_user *u = users_find(h->users, req);
+
+	if (u == NULL)
+		return -ENOENT;
+	if (req->alg == STUN_PWALG_SHA256) {
+		memcpy(out->key, u->sha256, sizeof(u->sha256));
+		out->key_len = sizeof(u->sha256);
+	} else if (req->alg == STUN_PWALG_MD5) {
+		memcpy(out->key, u->md5, sizeof(u->md5));
+		out->key_len = sizeof(u->md5);
+	} else {
+		return -EOPNOTSUPP;
+	}
+	out->user_len = u->name_len < TURN_QUOTA_USER_MAX ? (uint8_t)u->name_len
+							  : TURN_QUOTA_USER_MAX;
+	memcpy(out->user, u->name, out->user_len);
+	return 0;
+}
+
+static int
+hook_relay_alloc(void *ctx, uint8_t family, unsigned int flags, uint64_t token,
+		 struct stun_addr *out, uint64_t *token_out)
+{
+	struct dp_hook_ctx *h = ctx;
+
+	return turn_relay_pool_alloc(h->pool, family, flags, token, out, token_out);
+}
+
+static void
+hook_relay_free(void *ctx, const struct stun_addr *relay)
+{
+	struct dp_hook_ctx *h = ctx;
+
+	turn_relay_pool_free(h->pool, relay);
+}
+
+static bool
+hook_peer_allowed(void *ctx, const struct stun_addr *peer)
+{
+	const struct dp_hook_ctx *h = ctx;
+
+	return tp_peer_policy_allowed(h->policy, peer);
+}
+
+static int
+hook_quota_acquire(void *ctx, const char *user, size_t len, uint32_t *handle)
+{
+	struct dp_hook_ctx *h = ctx;
+
+	return tp_quota_acquire(h->quota, user, len, handle);
+}
+
+static void
+hook_quota_release(void *ctx, uint32_t handle)
+{
+	struct dp_hook_ctx *h = ctx;
+
+	tp_quota_release(h->quota, handle);
+}
+
+static bool
+hook_challenge_admit(void *ctx, const struct stun_addr *client)
+{
+	struct dp_hook_ctx *h = ctx;
+
+	return tp_ratelimit_allow(h->ratelimit, client, h->now_us);
+}
+
+const struct turn_hooks dp_hooks = {
+	.cred_lookup = hook_cred_lookup,
+	.peer_allowed = hook_peer_allowed,
+	.quota_acquire = hook_quota_acquire,
+	.quota_release = hook_quota_release,
+	.relay_alloc = hook_relay_alloc,
+	.relay_free = hook_relay_free,
+	.challenge_admit = hook_challenge_admit,
+};
+
+int
+dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
+		 const struct dp_users *users, struct turn_relay_pool *pool)
+{
+	int rc;
+
+	memset(h, 0, sizeof(*h));
+	h->users = users;
+	h->pool = pool;
+	h->policy = tp_peer_policy_create(cfg->default_deny);
+	if (h->policy == NULL)
+		return -errno;
+	/* config.c checked that every rule parses. */
+	for (unsigned int i = 0; i < cfg->n_deny; i++) {
+		rc = tp_peer_policy_add(h->policy, false, cfg->deny[i].text);
+		if (rc != 0) {
+			fprintf(stderr, "%s:%d: peers.deny: %s: %s\n", cfg->path, cfg->deny[i].line,
+				cfg->deny[i].text, strerror(-rc));
+			goto fail;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_allow; i++) {
+		rc = tp_peer_policy_add(h->policy, true, cfg->allow[i].text);
+		if (rc != 0) {
+			fprintf(stderr, "%s:%d: peers.allow: %s: %s\n", cfg->path,
+				cfg->allow[i].line, cfg->allow[i].text, strerror(-rc));
+			goto fail;
+		}
+	}
+	h->quota = tp_quota_create(cfg->max_allocations, cfg->user_quota,
+				   cfg->max_allocations ? cfg->max_allocations : 1u << 20);
+	if (h->quota == NULL) {
+		rc = -errno;
+		fprintf(stderr, "%s: limits.max_allocations: %s\n", cfg->path, strerror(-rc));
+		goto fail;
+	}
+	h->ratelimit = tp_ratelimit_create(DP_RATELIMIT_SLOTS, cfg->unauth_rate, cfg->unauth_burst);
+	if (h->ratelimit == NULL) {
+		rc = -errno;
+		fprintf(stderr, "%s: limits.unauth_rate/unauth_burst: %s\n", cfg->path,
+			strerror(-rc));
+		goto fail;
+	}
+	return 0;
+
+fail:
+	dp_hook_ctx_fini(h);
+	return rc;
+}
+
+void
+dp_hook_ctx_fini(struct dp_hook_ctx *h)
+{
+	tp_ratelimit_destroy(h->ratelimit);
+	tp_quota_destroy(h->quota);
+	tp_peer_policy_destroy(h->policy);
+	h->ratelimit = NULL;
+	h->quota = NULL;
+	h->policy = NULL;
+}

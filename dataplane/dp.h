@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The DPDK process's shared types: the network identity every stage
+ * consults (our addresses, prefixes, gateways, relay range), the ports,
+ * and the per-worker state the poll loop owns.
+ *
+ *   main.c      builds struct dp from the config, starts the workers
+ *   port.c      struct dp_port: queues, mempool, checksum offloads
+ *   worker.c    the poll loop over struct worker
+ *   net_*.c     one packet stage each, all taking the worker
+ *
+ * Everything in struct dp and struct dp_net is written before the workers
+ * start and read-only afterwards, except the two flags documented below.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "auth.h"
+#include "config.h"
+#include "counters.h"
+#include "neigh.h"
+#include "turn_relay_pool.h"
+#include "turn_server.h"
+#include "turn_table.h"
+
+#define DP_BURST 32
+#define DP_DRAIN_US 100              /* tx buffers flushed at least this often */
+#define DP_HOUSEKEEPING_ITERS 1024   /* loop iterations between bounded upkeep */
+#define DP_SWEEP_BUDGET 64           /* allocations visited per turn_server_sweep */
+#define DP_NEIGH_BUDGET 16           /* neighbour slots checked per upkeep */
+
+/* Our addresses in wire form, for cheap comparisons on the packet path. */
+struct dp_net {
+	struct stun_addr local[TP_CFG_MAX_ADDRS]; /* port = listen port */
+	uint8_t local_prefix[TP_CFG_MAX_ADDRS];
+	unsigned int n_local;
+	uint16_t listen_port;
+	struct stun_addr relay4, relay6;           /* family 0 = none */
+	uint16_t relay_port_min, relay_port_max;
+	struct stun_addr gateway4, gateway6;
+};
+
+struct dp_port {
+	uint16_t port_id;
+	struct rte_ether_addr mac;
+	struct rte_mempool *mp;
+	bool tx_ip_cksum;   /* IPv4 header checksum by the NIC */
+	bool tx_udp_cksum;  /* UDP checksum by the NIC (IPv4 and IPv6) */
+	char name[64];
+};
+
+struct worker {
+	unsigned int id;
+	unsigned int lcore;
+	struct dp_port *port;      /* this slice: one port, queue 0 */
+	uint16_t queue;
+	const struct dp_net *net;
+	struct turn_server *ts;
+	struct turn_table *tbl;
+	struct dp_hook_ctx hooks;  /* relay pool, users, policy */
+	struct neigh_table *neigh;
+
+	/* Time: TSC cycles, and Unix seconds derived from them once per burst. */
+	uint64_t tsc_hz;
+	uint64_t tsc_base;
+	uint64_t unix_base;
+	uint64_t now_tsc;
+	uint64_t now_s;
+
+	uint16_t ip_id;
+	uint16_t tx_n;
+	struct rte_mbuf *tx_pkts[DP_BURST];
+	uint8_t obuf[TURN_OUT_BUF];
+
+	struct dp_counters cnt __rte_cache_aligned;
+
+	/*
+	 * Written by the main lcore, read by the worker every
+	 * DP_HOUSEKEEPING_ITERS iterations with __atomic loads (relaxed: the
+	 * flags carry no data with them). On a line of their own so the
+	 * main lcore's stores do not bounce the worker's hot lines.
+	 */
+	uint8_t drain_req __rte_cache_aligned;
+	uint8_t stop_req;
+} __rte_cache_aligned;
+
+struct dp {
+	struct tp_config cfg;
+	struct dp_net net;
+	struct dp_port ports[TP_CFG_MAX_PORTS];
+	unsigned int n_ports;
+	struct worker *workers[TP_CFG_MAX_WORKERS];
+	unsigned int n_workers;
+	struct dp_users *users;
+	uint8_t nonce_secret[32];
+};
+
+/* worker.c */
+int worker_main(void *arg);
+struct worker *worker_create(struct dp *dp, unsigned int id, unsigned int lcore,
+			     struct dp_port *port, uint16_t queue);
+void worker_destroy(struct worker *w);
+
+/* port.c */
+int port_init(struct dp_port *p, const char *devname, const struct tp_port_config *pc,
+	      uint16_t n_queues);
+void port_fini(struct dp_port *p);
+
+/* telemetry.c */
+int telemetry_init(struct dp *dp);
+
+/* signals.c */
+int signals_install(void);
+/* Runs on the main lcore until a stop: returns after the workers have
+ * been told to stop. */
+void signals_wait(struct dp *dp);
+
+/* Packet-path helpers shared by the net_*.c stages. */
+static inline void
+dp_drop(struct worker *w, struct rte_mbuf *m, enum tp_drop_reason r)
+{
+	w->cnt.drops[r]++;
+	rte_pktmbuf_free(m);
+}
+
+#endif

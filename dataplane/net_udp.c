@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * UDP in: length and checksum checks, then to the TURN state machine as
+ * client traffic (our address, the listen port) or peer traffic (a relay
+ * address, a port in the relay range). UDP out: headers and checksums
+ * for everything the TURN path sends.
+ */
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_udp.h>
+
+#include "net.h"
+
+static bool
+udp_cksum_ok(const struct rte_mbuf *m, uint8_t family, const void *l3,
+	     const struct rte_udp_hdr *udp, uint16_t len)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	uint32_t sum;
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	if (udp->dgram_cksum == 0)
+		return family == STUN_FAMILY_IPV4; /* optional in IPv4 only */
+	if (family == STUN_FAMILY_IPV4)
+		sum = rte_ipv4_phdr_cksum(l3, 0);
+	else
+		sum = rte_ipv6_phdr_cksum(l3, 0);
+	sum += rte_raw_cksum(udp, len);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
+}
+
+static bool
+is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
+{
+	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
+
+	for (unsigned int i = 0; i < n->n_local; i++)
+		if (n->local[i].family == family && memcmp(n->local[i].ip, ip, len) == 0)
+			return true;
+	return false;
+}
+
+void
+udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
+	  struct rte_udp_hdr *udp, uint16_t l4len)
+{
+	const struct dp_net *n = w->net;
+	struct stun_addr src, dst;
+	uint16_t ulen, sport, dport;
+	const uint8_t *sip, *dip;
+
+	if (l4len < UDP_HLEN || rte_be_to_cpu_16(udp->dgram_len) != l4len) {
+		dp_drop(w, m, TP_DROP_IP_MALFORMED);
+		return;
+	}
+	if (!udp_cksum_ok(m, family, l3, udp, l4len)) {
+		dp_drop(w, m, TP_DROP_L4_BAD_CHECKSUM);
+		return;
+	}
+	ulen = l4len - UDP_HLEN;
+	sport = rte_be_to_cpu_16(udp->src_port);
+	dport = rte_be_to_cpu_16(udp->dst_port);
+	if (family == STUN_FAMILY_IPV4) {
+		const struct rte_ipv4_hdr *ip = l3;
+
+		sip = (const uint8_t *)&ip->src_addr;
+		dip = (const uint8_t *)&ip->dst_addr;
+		stun_addr_set_v4(&src, sip, sport);
+		stun_addr_set_v4(&dst, dip, dport);
+	} else {
+		const struct rte_ipv6_hdr *ip = l3;
+
+		sip = ip->src_addr;
+		dip = ip->dst_addr;
+		stun_addr_set_v6(&src, sip, sport);
+		stun_addr_set_v6(&dst, dip, dport);
+	}
+
+	if (dport == n->listen_port && is_listen_address(n, family, dip)) {
+		struct stun_5tuple ft = {.client = src, .server = dst, .proto = TURN_TRANSPORT_UDP};
+
+		w->cnt.rx_client_pkts++;
+		w->cnt.rx_client_bytes += ulen;
+		turn_client_input(w, m, &ft, (const uint8_t *)(udp + 1), ulen);
+		return;
+	}
+	if (dport >= n->relay_port_min && dport <= n->relay_port_max) {
+		const struct stun_addr *relay = family == STUN_FAMILY_IPV6 ? &n->relay6 : &n->relay4;
+
+		if (relay->family == family && memcmp(relay->ip, dst.ip, 16) == 0) {
+			w->cnt.rx_peer_pkts++;
+			w->cnt.rx_peer_bytes += ulen;
+			turn_peer_input(w, m, &src, &dst, (const uint8_t *)(udp + 1), ulen);
+			return;
+		}
+	}
+	dp_drop(w, m, TP_DROP_UDP_NO_SERVICE);
+}
+
+/*
+ * Write L3 and UDP headers in front of the payload already in @m (whose
+ * data starts where the Ethernet header goes) and send. The UDP checksum
+ * is left to the NIC when it offers it (seeded with the pseudo-header sum
+ * as the offload contract requires), else computed over the payload here.
+ */
+void
+udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
+	   const struct stun_addr *dst, bool df)
+{
+	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_HLEN);
+	uint16_t l3len = l3_hlen(dst->family);
+	uint16_t l4len = (uint16_t)(m->pkt_len - ETH_HLEN - l3len);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(l3 + l3len);
+
+	udp->src_port = rte_cpu_to_be_16(src->port);
+	udp->dst_port = rte_cpu_to_be_16(dst->port);
+	udp->dgram_len = rte_cpu_to_be_16(l4len);
+	udp->dgram_cksum = 0;
+	m->ol_flags = 0;
+	if (dst->family == STUN_FAMILY_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		ipv4_fill(w, m, ip, src->ip, dst->ip, IPPROTO_UDP, l4len, df);
+		if (w->port->tx_udp_cksum) {
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else {
+			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+		}
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
+
+		ipv6_fill(ip, src->ip, dst->ip, IPPROTO_UDP, l4len, 64);
+		m->l2_len = ETH_HLEN;
+		m->l3_len = IP6_HLEN;
+		m->ol_flags |= RTE_MBUF_F_TX_IPV6;
+		if (w->port->tx_udp_cksum) {
+			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
+			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+		} else {
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+		}
+	}
+	eth_output(w, m, dst->family, dst->ip);
+}

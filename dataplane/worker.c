@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * A poll-mode worker: one rx/tx queue pair, its own TURN server, tables,
+ * relay pool and neighbour table; nothing shared is written.
+ *
+ * The loop: rx burst of DP_BURST, classify and handle each packet (the
+ * stages in net_*.c), buffered tx flushed when full or every DP_DRAIN_US.
+ * Every DP_HOUSEKEEPING_ITERS iterations: bounded expiry of allocations
+ * and neighbours, gauges for telemetry, and the main lcore's flags. No
+ * allocation, system call, lock or log inside the loop.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
+
+#include "net.h"
+
+#define PREFETCH_AHEAD 3
+
+void
+worker_flush(struct worker *w)
+{
+	uint16_t sent = rte_eth_tx_burst(w->port->port_id, w->queue, w->tx_pkts, w->tx_n);
+
+	for (uint16_t i = 0; i < sent; i++)
+		w->cnt.tx_bytes += w->tx_pkts[i]->pkt_len;
+	w->cnt.tx_pkts += sent;
+	for (uint16_t i = sent; i < w->tx_n; i++)
+		dp_drop(w, w->tx_pkts[i], TP_DROP_TX_FULL);
+	w->tx_n = 0;
+}
+
+/* Unix seconds from the TSC: no clock_gettime on the packet path. */
+static inline void
+worker_clock(struct worker *w, uint64_t tsc)
+{
+	uint64_t d = tsc - w->tsc_base, s = d / w->tsc_hz;
+
+	w->now_tsc = tsc;
+	w->now_s = w->unix_base + s;
+	w->hooks.now_us = s * 1000000 + (d - s * w->tsc_hz) * 1000000 / w->tsc_hz;
+}
+
+static void
+worker_housekeeping(struct worker *w)
+{
+	const struct turn_stats *st;
+
+	turn_relay_pool_set_time(w->hooks.pool, w->now_s);
+	turn_server_sweep(w->ts, w->now_s, DP_SWEEP_BUDGET);
+	neigh_expire(w->neigh, w->now_tsc, DP_NEIGH_BUDGET);
+
+	st = turn_server_stats(w->ts);
+	w->cnt.allocations_active = st->allocations_active;
+	w->cnt.allocations_total = st->allocations;
+	w->cnt.permissions = st->permissions;
+	w->cnt.channels = st->channels;
+	w->cnt.auth_ok = st->auth_ok;
+	w->cnt.auth_fail = st->auth_fail;
+	w->cnt.neigh_entries = neigh_count(w->neigh);
+
+	/* Relaxed: a flag seen one round late costs nothing. */
+	if (__atomic_load_n(&w->drain_req, __ATOMIC_RELAXED))
+		turn_server_set_draining(w->ts, true);
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct rte_mbuf *pkts[DP_BURST];
+	uint64_t drain_tsc = (w->tsc_hz + 1000000 - 1) / 1000000 * DP_DRAIN_US;
+	uint64_t last_flush = rte_rdtsc();
+	unsigned int iter = 0;
+
+	worker_clock(w, last_flush);
+	printf("worker %u: lcore %u, port %u queue %u\n", w->id, w->lcore, w->port->port_id,
+	       w->queue);
+	fflush(stdout);
+
+	for (;;) {
+		uint64_t now = rte_rdtsc();
+		uint16_t n;
+
+		if (now - last_flush >= drain_tsc) {
+			if (w->tx_n != 0)
+				worker_flush(w);
+			last_flush = now;
+		}
+		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, DP_BURST);
+		if (n != 0) {
+			worker_clock(w, now);
+			w->cnt.rx_pkts += n;
+			for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+			for (uint16_t i = 0; i < n; i++) {
+				if (i + PREFETCH_AHEAD < n)
+					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+				w->cnt.rx_bytes += pkts[i]->pkt_len;
+				eth_input(w, pkts[i]);
+			}
+		}
+		if (unlikely(++iter == DP_HOUSEKEEPING_ITERS)) {
+			iter = 0;
+			worker_clock(w, rte_rdtsc());
+			worker_housekeeping(w);
+			if (__atomic_load_n(&w->stop_req, __ATOMIC_RELAXED))
+				break;
+		}
+	}
+	if (w->tx_n != 0)
+		worker_flush(w);
+	return 0;
+}
+
+static void
+turn_config_from(const struct dp *dp, struct turn_config *tc)
+{
+	const struct tp_config *c = &dp->cfg;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->realm = c->realm;
+	tc->software = c->software[0] != '\0' ? c->software : NULL;
+	tc->default_lifetime = c->default_lifetime;
+	tc->max_lifetime = c->max_lifetime;
+	tc->nonce_secret = dp->nonce_secret;
+	tc->nonce_secret_len = sizeof(dp->nonce_secret);
+	tc->nonce_lifetime = c->nonce_lifetime;
+	tc->channel_max = c->channel_max;
+	tc->pw_algs[0] = STUN_PWALG_SHA256;
+	tc->pw_algs[1] = STUN_PWALG_MD5;
+	tc->n_pw_algs = 2;
+	tc->rest = c->rest.n > 0 ? &c->rest : NULL;
+	tc->fingerprint = c->fingerprint;
+}
+
+/*
+ * Everything a worker owns, on its lcore's socket. The relay pool covers
+ * the whole port range: with one worker there is nothing to slice (per-
+ * worker port slices are #4). Returns NULL with errno set.
+ */
+struct worker *
+worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port *port,
+	      uint16_t queue)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+	const struct dp_net *n = &dp->net;
+	struct turn_relay_pool *pool;
+	struct turn_config tc;
+	struct timespec ts;
+	struct worker *w;
+	int err, rc;
+
+	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
+	if (w == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	w->id = id;
+	w->lcore = lcore;
+	w->port = port;
+	w->queue = queue;
+	w->net = n;
+	w->tsc_hz = rte_get_tsc_hz();
+	clock_gettime(CLOCK_REALTIME, &ts);
+	w->tsc_base = rte_rdtsc();
+	w->unix_base = (uint64_t)ts.tv_sec;
+	w->now_s = w->unix_base;
+
+	w->neigh = neigh_create(socket);
+	if (w->neigh == NULL)
+		goto fail;
+	w->tbl = turn_table_create(dp->cfg.max_allocations);
+	if (w->tbl == NULL)
+		goto fail_neigh;
+	pool = turn_relay_pool_create(n->relay4.family ? &n->relay4 : NULL,
+				      n->relay6.family ? &n->relay6 : NULL, n->relay_port_min,
+				      n->relay_port_max);
+	if (pool == NULL)
+		goto fail_tbl;
+	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, dp->users, pool);
+	if (rc != 0) {
+		errno = -rc;
+		goto fail_pool;
+	}
+	turn_config_from(dp, &tc);
+	w->ts = turn_server_create(&tc, &dp_hooks, &w->hooks, &turn_table_ops, w->tbl);
+	if (w->ts == NULL)
+		goto fail_hooks;
+	return w;
+
+fail_hooks:
+	err = errno;
+	dp_hook_ctx_fini(&w->hooks);
+	errno = err;
+fail_pool:
+	err = errno;
+	turn_relay_pool_destroy(pool);
+	errno = err;
+fail_tbl:
+	err = errno;
+	turn_table_destroy(w->tbl);
+	errno = err;
+fail_neigh:
+	err = errno;
+	neigh_destroy(w->neigh);
+	errno = err;
+fail:
+	err = errno;
+	rte_free(w);
+	errno = err;
+	return NULL;
+}
+
+/* After the lcore has returned. The server goes first: flushing its
+ * allocations hands their relay ports back to the pool. */
+void
+worker_destroy(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	turn_server_destroy(w->ts);
+	turn_relay_pool_destroy(w->hooks.pool);
+	dp_hook_ctx_fini(&w->hooks);
+	turn_table_destroy(w->tbl);
+	neigh_destroy(w->neigh);
+	rte_free(w);
+}
