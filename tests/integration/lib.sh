@@ -12,6 +12,7 @@
 # Usage, from a test script:
 #   . "$(dirname "$0")/lib.sh" "$@"     # args: DATAPLANE_BINARY SOURCE_ROOT
 #   tp_start configs/local.conf          # namespace, dataplane, tp0 addresses
+#                                        # (relative to SOURCE_ROOT, or absolute)
 #   tp_ns turnutils_stunclient 198.18.0.2
 
 set -euo pipefail
@@ -71,13 +72,17 @@ trap tp_cleanup EXIT
 # dataplane to answer ARP (ping).
 tp_start() {
 	local conf=$1
+	case $conf in
+	/*) ;;
+	*) conf=$TP_SRC/$conf ;;
+	esac
 	ip netns add "$TP_NS"
 	tp_ns ip link set lo up
 	# Its own EAL runtime directory (and telemetry socket) per test run.
 	# Not through tp_ns: a backgrounded shell function is a subshell, and
 	# $! must be the dataplane itself (ip netns exec execs it) so that
 	# signals reach it.
-	ip netns exec "$TP_NS" "$TP_BIN" -f "$TP_SRC/$conf" -- --file-prefix="$TP_PREFIX" \
+	ip netns exec "$TP_NS" "$TP_BIN" -f "$conf" -- --file-prefix="$TP_PREFIX" \
 		>"$TP_TMP/dataplane.log" 2>&1 &
 	TP_PID=$!
 	local up=0

@@ -1,0 +1,1081 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * turn-probe: a TURN client over kernel UDP sockets (IPv4 and IPv6) for
+ * the integration tests of the dataplane. It runs named scenarios in
+ * order; each prints one line, "ok SCENARIO ..." or
+ * "FAIL SCENARIO: expected X, got Y", and the exit status is 1 if any
+ * failed (2 for a usage error).
+ *
+ *   turn-probe --server 198.18.0.2 --user demo --password demo-pass \
+ *       binding allocate stale-nonce mismatch relay 198.18.0.1:40000
+ *   turn-probe --server [2001:db8:1::2]:3478 --rest-secret demo-secret \
+ *       --rest-user probe expired-rest quota 3
+ *
+ * The messages come from turn_client (dataplane/stun/turn_client.h); this
+ * file only moves bytes and checks outcomes. Every receive has a timeout
+ * (--timeout, default 1000 ms) and a request is sent again at most
+ * --retries times (default 3), so a silent server costs 4 s per request;
+ * every loop is bounded. Each scenario releases what it allocated
+ * (Refresh with LIFETIME 0), best effort.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stun_addr.h"
+#include "stun_bytes.h"
+#include "stun_cred.h"
+#include "stun_nonce.h"
+#include "turn_client.h"
+#include "udp_util.h"
+
+#define DEFAULT_PORT 3478
+#define RECV_MAX 4096
+/* Datagrams that are not the awaited one, per wait: late answers to
+ * retransmissions, stray data. Past this the wait gives up. */
+#define STRAY_MAX 64
+/* A 401 without credentials, then credentials, then a 438. */
+#define MAX_ROUNDS 3
+#define QUOTA_MAX 64
+#define EXPIRY_MAX 3600
+#define RELAY_PACKETS 100
+#define RELAY_CHANNEL 0x4000
+/* Any peer of an IPv4 relay will do for checks that fail before the
+ * peer matters; from the benchmarking range the tests may use. */
+#define SOME_PEER4 "198.19.0.1:9"
+
+struct probe {
+	struct stun_addr server;
+	const char *user;
+	const char *password;
+	const char *rest_secret;
+	const char *rest_user;
+	uint64_t rest_expiry;      /* 0: an hour from now */
+	int timeout_ms;
+	int retries;
+	uint16_t prefer_alg;
+	bool fingerprint;
+};
+
+/* One client 5-tuple: a connected socket and its TURN session. */
+struct session {
+	int fd;
+	struct turn_client c;
+	struct stun_addr local;
+	struct stun_addr relay;
+	bool allocated;
+};
+
+enum cred_kind {
+	CRED_GOOD,
+	CRED_WRONG,    /* wrong password, or wrong REST secret */
+	CRED_EXPIRED,  /* REST credential that expired an hour ago */
+};
+
+enum op {
+	OP_BINDING,
+	OP_ALLOCATE,
+	OP_REFRESH,
+	OP_PERMIT,
+	OP_BIND,
+};
+
+struct op_args {
+	struct turn_client_alloc_opts alloc;
+	bool has_lifetime;
+	uint32_t lifetime;
+	const struct stun_addr *peers;
+	unsigned int n_peer;
+	uint16_t channel;
+};
+
+/* ---- output ---- */
+
+static int __attribute__((format(printf, 2, 3)))
+fail(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("FAIL %s: ", name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	return -1;
+}
+
+static int __attribute__((format(printf, 2, 3)))
+pass(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %s", name);
+	if (fmt[0] != 0) {
+		printf(" ");
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+	}
+	printf("\n");
+	fflush(stdout);
+	return 0;
+}
+
+static const char *
+addr_str(const struct stun_addr *a, char buf[STUN_ADDR_STRLEN])
+{
+	if (a->family == 0)
+		snprintf(buf, STUN_ADDR_STRLEN, "none");
+	else
+		stun_addr_format(a, buf, STUN_ADDR_STRLEN);
+	return buf;
+}
+
+/* An outcome in words: "success", "error 437 (Allocation Mismatch)",
+ * "no response (timeout)". */
+static const char *
+outcome(int rc, const struct turn_client_result *r, char *buf, size_t len)
+{
+	if (rc == -ETIMEDOUT)
+		snprintf(buf, len, "no response (timeout)");
+	else if (rc == -EBADMSG)
+		snprintf(buf, len, "a malformed response");
+	else if (rc < 0)
+		snprintf(buf, len, "no response (%s)", strerror(-rc));
+	else if (r->error == 0)
+		snprintf(buf, len, "success");
+	else
+		snprintf(buf, len, "error %u (%s)", r->error, r->reason);
+	return buf;
+}
+
+/* ---- sessions ---- */
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int
+creds(const struct probe *p, struct turn_client *c, enum cred_kind kind)
+{
+	char wrong[STUN_REST_SECRET_MAX + 8];
+
+	if (p->rest_secret != NULL) {
+		const char *secret = p->rest_secret;
+		uint64_t expiry = p->rest_expiry != 0 ? p->rest_expiry :
+							(uint64_t)time(NULL) + 3600;
+		if (kind == CRED_WRONG) {
+			snprintf(wrong, sizeof(wrong), "%s-wrong", p->rest_secret);
+			secret = wrong;
+		} else if (kind == CRED_EXPIRED) {
+			expiry = (uint64_t)time(NULL) - 3600;
+		}
+		return turn_client_init_rest(c, (const uint8_t *)secret, strlen(secret),
+					     p->rest_user, expiry, 0);
+	}
+	if (kind == CRED_EXPIRED)
+		return -ENOKEY;
+	if (kind == CRED_WRONG) {
+		snprintf(wrong, sizeof(wrong), "%s-wrong", p->password);
+		return turn_client_init(c, p->user, wrong);
+	}
+	return turn_client_init(c, p->user, p->password);
+}
+
+/* A fresh socket connected to the server, and a client session on it. */
+static int
+session_open(const struct probe *p, struct session *s, enum cred_kind kind)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	rc = creds(p, &s->c, kind);
+	if (rc != 0)
+		return rc;
+	s->c.prefer_alg = p->prefer_alg;
+	s->c.fingerprint = p->fingerprint;
+	rc = udp_connect(&p->server);
+	if (rc < 0)
+		goto err;
+	s->fd = rc;
+	rc = udp_local_addr(s->fd, &s->local);
+	if (rc != 0) {
+		close(s->fd);
+		s->fd = -1;
+		goto err;
+	}
+	return 0;
+
+err:
+	turn_client_fini(&s->c);
+	return rc;
+}
+
+/*
+ * Send one request and wait for its answer, sending the same bytes
+ * again on each timeout (the server answers a retransmission without
+ * applying it twice). Datagrams that are not the answer are skipped.
+ * Returns 0 with @r filled, -ETIMEDOUT, -EBADMSG for a malformed
+ * answer, or -errno from the socket.
+ */
+static int
+transact(const struct probe *p, struct session *s, const uint8_t *req, size_t len,
+	 struct turn_client_result *r)
+{
+	uint8_t buf[RECV_MAX];
+	int rc, n;
+
+	for (int attempt = 0; attempt <= p->retries; attempt++) {
+		int64_t deadline;
+
+		rc = udp_send(s->fd, req, len, NULL);
+		if (rc != 0)
+			return rc;
+		deadline = now_ms() + p->timeout_ms;
+		for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+			int left = (int)(deadline - now_ms());
+
+			n = udp_recv_wait(s->fd, buf, sizeof(buf), left, NULL);
+			if (n == -ETIMEDOUT)
+				break;
+			if (n < 0)
+				return n;
+			rc = turn_client_parse_response(&s->c, buf, (size_t)n, r);
+			if (rc == 0 || rc == -EBADMSG)
+				return rc;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+static int
+build(struct session *s, enum op op, const struct op_args *a, uint8_t *buf, size_t cap)
+{
+	switch (op) {
+	case OP_BINDING:
+		return turn_client_binding(&s->c, buf, cap);
+	case OP_ALLOCATE:
+		return turn_client_allocate(&s->c, &a->alloc, buf, cap);
+	case OP_REFRESH:
+		return turn_client_refresh(&s->c, a->has_lifetime, a->lifetime, buf, cap);
+	case OP_PERMIT:
+		return turn_client_create_permission(&s->c, a->peers, a->n_peer, buf, cap);
+	case OP_BIND:
+		return turn_client_channel_bind(&s->c, a->channel, a->peers, buf, cap);
+	}
+	return -EINVAL;
+}
+
+/*
+ * One request as a client makes it: built again and resent while the
+ * answer says so (a 401 to the first, unauthenticated try; a 438), at
+ * most MAX_ROUNDS times. Returns as transact; *rounds (may be NULL) is
+ * the number of requests built. A successful Allocate marks the session
+ * allocated, a successful Refresh 0 marks it released.
+ */
+static int
+request(const struct probe *p, struct session *s, enum op op, const struct op_args *a,
+	struct turn_client_result *r, unsigned int *rounds)
+{
+	static const struct op_args none;
+	uint8_t req[STUN_MAX_MSG_LEN];
+	unsigned int i;
+	int n, rc = -EINVAL;
+
+	if (a == NULL)
+		a = &none;
+	if (rounds == NULL)
+		rounds = &i;
+	for (*rounds = 1; *rounds <= MAX_ROUNDS; ++*rounds) {
+		n = build(s, op, a, req, sizeof(req));
+		if (n < 0)
+			return n;
+		rc = transact(p, s, req, (size_t)n, r);
+		if (rc != 0 || !r->retry)
+			break;
+	}
+	if (*rounds > MAX_ROUNDS)
+		*rounds = MAX_ROUNDS;
+	if (rc == 0 && r->error == 0) {
+		if (op == OP_ALLOCATE && r->n_relayed > 0) {
+			s->allocated = true;
+			s->relay = r->relayed[0];
+		} else if (op == OP_REFRESH && a->has_lifetime && a->lifetime == 0) {
+			s->allocated = false;
+		}
+	}
+	return rc;
+}
+
+/*
+ * The answer must be @want (0: success), and any answer to credentials
+ * other than a challenge must be signed with our key (RFC 8489 9.2.5).
+ * Prints the FAIL line otherwise; @what says which step, or NULL.
+ */
+static int
+expect(const char *name, const char *what, const struct session *s, int rc,
+       const struct turn_client_result *r, uint16_t want)
+{
+	char got[64 + TURN_CLIENT_REASON_MAX], exp[32];
+
+	if (want == 0)
+		snprintf(exp, sizeof(exp), "success");
+	else
+		snprintf(exp, sizeof(exp), "error %u", want);
+	if (rc != 0 || r->error != want)
+		return fail(name, "expected %s%s%s, got %s", exp, what ? " for " : "",
+			    what ? what : "", outcome(rc, r, got, sizeof(got)));
+	if (s->c.authed && want != 401 && want != 438 && r->integrity != 0)
+		return fail(name, "expected %s signed with our key%s%s, got integrity check %s",
+			    exp, what ? " for " : "", what ? what : "", strerror(-r->integrity));
+	return 0;
+}
+
+/* Refresh 0, best effort, then close. */
+static void
+session_close(const struct probe *p, struct session *s)
+{
+	struct op_args a = { .has_lifetime = true, .lifetime = 0 };
+	struct turn_client_result r;
+
+	if (s->fd >= 0 && s->allocated)
+		request(p, s, OP_REFRESH, &a, &r, NULL);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	turn_client_fini(&s->c);
+}
+
+static int
+open_or_fail(const struct probe *p, struct session *s, enum cred_kind kind, const char *name)
+{
+	int rc = session_open(p, s, kind);
+
+	if (rc == -ENOKEY)
+		return fail(name, "expected --rest-secret, got none");
+	if (rc != 0)
+		return fail(name, "expected a client socket, got %s", strerror(-rc));
+	return 0;
+}
+
+/* Open a session and allocate; FAIL printed unless it succeeds with a
+ * relayed address. */
+static int
+open_allocated(const struct probe *p, struct session *s, const struct turn_client_alloc_opts *o,
+	       const char *name, struct turn_client_result *r)
+{
+	struct op_args a = { 0 };
+	int rc;
+
+	if (open_or_fail(p, s, CRED_GOOD, name) != 0)
+		return -1;
+	if (o != NULL)
+		a.alloc = *o;
+	rc = request(p, s, OP_ALLOCATE, &a, r, NULL);
+	if (expect(name, "Allocate", s, rc, r, 0) != 0)
+		goto err;
+	if (r->n_relayed == 0) {
+		fail(name, "expected XOR-RELAYED-ADDRESS, got none");
+		goto err;
+	}
+	return 0;
+
+err:
+	session_close(p, s);
+	return -1;
+}
+
+/* ---- scenarios ---- */
+
+static int
+sc_binding(const struct probe *p, const char *name, const char *arg)
+{
+	struct turn_client_result r;
+	struct session s;
+	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
+	int rc;
+
+	(void)arg;
+	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
+		return -1;
+	rc = request(p, &s, OP_BINDING, NULL, &r, NULL);
+	if (expect(name, NULL, &s, rc, &r, 0) != 0)
+		rc = -1;
+	else if (!r.has_mapped)
+		rc = fail(name, "expected XOR-MAPPED-ADDRESS, got none");
+	else if (r.mapped.family != s.local.family)
+		rc = fail(name, "expected a mapped address of the socket's family, got %s",
+			  addr_str(&r.mapped, a1));
+	else
+		rc = pass(name, "mapped %s (local %s%s)", addr_str(&r.mapped, a1),
+			  addr_str(&s.local, a2),
+			  stun_addr_equal(&r.mapped, &s.local) ? ", equal" : ", translated");
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_allocate(const struct probe *p, const char *name, const char *arg)
+{
+	struct turn_client_result r;
+	struct session s;
+	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
+	int rc;
+
+	(void)arg;
+	if (open_allocated(p, &s, NULL, name, &r) != 0)
+		return -1;
+	if (!r.has_mapped)
+		rc = fail(name, "expected XOR-MAPPED-ADDRESS, got none");
+	else if (!r.has_lifetime)
+		rc = fail(name, "expected LIFETIME, got none");
+	else
+		rc = pass(name, "relayed %s mapped %s lifetime %u %s", addr_str(&r.relayed[0], a1),
+			  addr_str(&r.mapped, a2), r.lifetime,
+			  s.c.alg == STUN_PWALG_SHA256 ? "SHA-256" : "MD5");
+	session_close(p, &s);
+	return rc;
+}
+
+/* Credentials refused: a 401, then a 401 to the authenticated retry. */
+static int
+refused(const struct probe *p, const char *name, enum cred_kind kind)
+{
+	struct turn_client_result r;
+	struct session s;
+	unsigned int rounds;
+	int rc;
+
+	if (open_or_fail(p, &s, kind, name) != 0)
+		return -1;
+	rc = request(p, &s, OP_ALLOCATE, NULL, &r, &rounds);
+	if (expect(name, "the authenticated Allocate", &s, rc, &r, 401) != 0)
+		rc = -1;
+	else if (rounds != 2 || !s.c.authed)
+		rc = fail(name, "expected 401 after an authenticated attempt, got it after %u "
+				"request(s)", rounds);
+	else
+		rc = pass(name, "401 after credentials");
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_wrong_password(const struct probe *p, const char *name, const char *arg)
+{
+	(void)arg;
+	return refused(p, name, CRED_WRONG);
+}
+
+static int
+sc_expired_rest(const struct probe *p, const char *name, const char *arg)
+{
+	(void)arg;
+	return refused(p, name, CRED_EXPIRED);
+}
+
+/*
+ * Make the learned nonce one the server did not issue by moving its
+ * timestamp a day back (its MAC no longer matches); a nonce not in our
+ * format gets one character changed.
+ */
+static void
+tamper_nonce(struct turn_client *c)
+{
+	char *body = c->nonce + STUN_NONCE_COOKIE_LEN + 4;
+	uint8_t raw[18];
+
+	if (c->nonce_len == STUN_NONCE_LEN &&
+	    memcmp(c->nonce, STUN_NONCE_COOKIE, STUN_NONCE_COOKIE_LEN) == 0 &&
+	    stun_base64_decode(body, 24, raw, sizeof(raw)) == (int)sizeof(raw)) {
+		stun_wr32(raw, stun_rd32(raw) - 86400);
+		stun_base64_encode(raw, sizeof(raw), body);
+	} else if (c->nonce_len > 0) {
+		char *last = &c->nonce[c->nonce_len - 1];
+		*last = *last == 'A' ? 'B' : 'A';
+	}
+}
+
+static int
+sc_stale_nonce(const struct probe *p, const char *name, const char *arg)
+{
+	uint8_t req[STUN_MAX_MSG_LEN];
+	struct turn_client_result r;
+	struct session s;
+	int rc, n;
+
+	(void)arg;
+	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
+		return -1;
+	/* Learn a nonce, then spoil it. */
+	n = turn_client_allocate(&s.c, NULL, req, sizeof(req));
+	rc = n < 0 ? n : transact(p, &s, req, (size_t)n, &r);
+	if (expect(name, "the first Allocate", &s, rc, &r, 401) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!r.retry) {
+		rc = fail(name, "expected a 401 challenge the client can answer, got none");
+		goto out;
+	}
+	tamper_nonce(&s.c);
+	n = turn_client_allocate(&s.c, NULL, req, sizeof(req));
+	rc = n < 0 ? n : transact(p, &s, req, (size_t)n, &r);
+	if (rc == 0 && r.error == 0)
+		s.allocated = true; /* released below, whatever the verdict */
+	if (expect(name, "the Allocate with a forged nonce", &s, rc, &r, 438) != 0) {
+		rc = -1;
+		goto out;
+	}
+	if (!r.retry) {
+		rc = fail(name, "expected a fresh nonce with the 438, got none usable");
+		goto out;
+	}
+	rc = request(p, &s, OP_ALLOCATE, NULL, &r, NULL);
+	if (expect(name, "the Allocate with the fresh nonce", &s, rc, &r, 0) != 0)
+		rc = -1;
+	else
+		rc = pass(name, "438 then success");
+out:
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_mismatch(const struct probe *p, const char *name, const char *arg)
+{
+	struct turn_client_result r;
+	struct session s;
+	int rc;
+
+	(void)arg;
+	if (open_allocated(p, &s, NULL, name, &r) != 0)
+		return -1;
+	rc = request(p, &s, OP_ALLOCATE, NULL, &r, NULL);
+	if (expect(name, "a second Allocate on the 5-tuple", &s, rc, &r, 437) != 0)
+		rc = -1;
+	else
+		rc = pass(name, "437");
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_bad_transport(const struct probe *p, const char *name, const char *arg)
+{
+	struct op_args a = { .alloc.transport = 6 };
+	struct turn_client_result r;
+	struct session s;
+	int rc;
+
+	(void)arg;
+	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
+		return -1;
+	rc = request(p, &s, OP_ALLOCATE, &a, &r, NULL);
+	if (expect(name, "REQUESTED-TRANSPORT 6", &s, rc, &r, 442) != 0)
+		rc = -1;
+	else
+		rc = pass(name, "442");
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_peer_denied(const struct probe *p, const char *name, const char *arg)
+{
+	struct turn_client_alloc_opts o = { 0 };
+	struct stun_addr peer;
+	struct op_args a = { .peers = &peer, .n_peer = 1 };
+	struct turn_client_result r;
+	struct session s;
+	int rc;
+
+	if (stun_addr_from_string(&peer, arg, 9) != 0)
+		return fail(name, "expected a peer address, got '%s'", arg);
+	if (peer.family == STUN_FAMILY_IPV6)
+		o.family = STUN_FAMILY_IPV6;
+	if (open_allocated(p, &s, &o, name, &r) != 0)
+		return -1;
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission", &s, rc, &r, 403) != 0)
+		rc = -1;
+	else
+		rc = pass(name, "403 for %s", arg);
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_quota(const struct probe *p, const char *name, const char *arg)
+{
+	static struct session s[QUOTA_MAX + 1];
+	struct turn_client_result r;
+	char *end;
+	char what[48];
+	unsigned long n = strtoul(arg, &end, 10);
+	unsigned int opened = 0;
+	int rc = 0;
+
+	if (*arg == 0 || *end != 0 || n == 0 || n > QUOTA_MAX)
+		return fail(name, "expected a quota of 1 to %d, got '%s'", QUOTA_MAX, arg);
+	for (unsigned int i = 0; i <= n && rc == 0; i++) {
+		if (open_or_fail(p, &s[i], CRED_GOOD, name) != 0) {
+			rc = -1;
+			break;
+		}
+		opened++;
+		snprintf(what, sizeof(what), "allocation %u of %lu", i + 1, n + 1);
+		rc = request(p, &s[i], OP_ALLOCATE, NULL, &r, NULL);
+		rc = expect(name, what, &s[i], rc, &r, i < n ? 0 : 486);
+	}
+	if (rc == 0)
+		rc = pass(name, "%lu allocations, then 486", n);
+	for (unsigned int i = 0; i < opened; i++)
+		session_close(p, &s[i]);
+	return rc;
+}
+
+static int
+sc_bad_channel(const struct probe *p, const char *name, const char *arg)
+{
+	struct stun_addr peer;
+	struct op_args a = { .peers = &peer, .n_peer = 1, .channel = 0x3FFF };
+	struct turn_client_result r;
+	struct session s;
+	int rc;
+
+	(void)arg;
+	stun_addr_from_string(&peer, SOME_PEER4, 0);
+	if (open_allocated(p, &s, NULL, name, &r) != 0)
+		return -1;
+	rc = request(p, &s, OP_BIND, &a, &r, NULL);
+	if (expect(name, "ChannelBind 0x3FFF", &s, rc, &r, 400) != 0)
+		rc = -1;
+	else
+		rc = pass(name, "400");
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_refresh_delete(const struct probe *p, const char *name, const char *arg)
+{
+	struct op_args a = { .has_lifetime = true, .lifetime = 0 };
+	struct turn_client_result r;
+	struct session s;
+	int rc;
+
+	(void)arg;
+	if (open_allocated(p, &s, NULL, name, &r) != 0)
+		return -1;
+	rc = request(p, &s, OP_REFRESH, &a, &r, NULL);
+	if (expect(name, "Refresh 0", &s, rc, &r, 0) != 0) {
+		rc = -1;
+	} else if (r.has_lifetime && r.lifetime != 0) {
+		rc = fail(name, "expected LIFETIME 0, got %u", r.lifetime);
+	} else {
+		rc = request(p, &s, OP_REFRESH, &a, &r, NULL);
+		if (expect(name, "a Refresh after the deletion", &s, rc, &r, 437) != 0)
+			rc = -1;
+		else
+			rc = pass(name, "deleted, then 437");
+	}
+	session_close(p, &s);
+	return rc;
+}
+
+static int
+sc_expiry(const struct probe *p, const char *name, const char *arg)
+{
+	struct turn_client_alloc_opts o = { .has_lifetime = true };
+	struct op_args a = { 0 };
+	struct turn_client_result r;
+	struct session s;
+	char *end;
+	unsigned long secs = strtoul(arg, &end, 10);
+	int rc;
+
+	if (*arg == 0 || *end != 0 || secs == 0 || secs > EXPIRY_MAX)
+		return fail(name, "expected a lifetime of 1 to %d seconds, got '%s'", EXPIRY_MAX,
+			    arg);
+	o.lifetime = (uint32_t)secs;
+	if (open_allocated(p, &s, &o, name, &r) != 0)
+		return -1;
+	if (!r.has_lifetime || r.lifetime != secs) {
+		rc = fail(name, "expected LIFETIME %lu (a server default that low), got %u", secs,
+			  r.lifetime);
+		goto out;
+	}
+	/* A second of slack for the server's clock. */
+	for (unsigned long left = secs + 1; left > 0;)
+		left = sleep((unsigned int)left);
+	rc = request(p, &s, OP_REFRESH, &a, &r, NULL);
+	if (expect(name, "a Refresh after the lifetime", &s, rc, &r, 437) != 0) {
+		rc = -1;
+	} else {
+		s.allocated = false;
+		rc = pass(name, "gone after %lu s", secs);
+	}
+out:
+	session_close(p, &s);
+	return rc;
+}
+
+/* ---- relay ---- */
+
+static void
+fill(uint8_t *buf, size_t len, unsigned int seq)
+{
+	for (size_t i = 0; i < len; i++)
+		buf[i] = (uint8_t)(seq * 131 + i * 7 + (i >> 8));
+}
+
+/*
+ * One datagram through the relay and back: @out (already framed) goes
+ * to the server, the peer socket @pfd must receive @payload from the
+ * relayed address, echoes it, and the client must get it back as
+ * @kind (ChannelData on @channel, or a Data indication from @peer).
+ * Returns 0 or prints FAIL.
+ */
+static int
+echo_once(const struct probe *p, const char *name, struct session *s, const uint8_t *out,
+	  size_t out_len, const uint8_t *payload, size_t len, int pfd, const struct stun_addr *peer,
+	  enum turn_client_data_kind kind)
+{
+	uint8_t buf[RECV_MAX];
+	struct turn_client_data d;
+	struct stun_addr from;
+	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
+	const char *what = kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" : "Send";
+	int64_t deadline;
+	int n, rc;
+
+	rc = udp_send(s->fd, out, out_len, NULL);
+	if (rc != 0)
+		return fail(name, "expected to send %s, got %s", what, strerror(-rc));
+	n = udp_recv_wait(pfd, buf, sizeof(buf), p->timeout_ms, &from);
+	if (n < 0)
+		return fail(name, "expected %zu bytes at peer %s from %s, got %s", len,
+			    addr_str(peer, a1), what, n == -ETIMEDOUT ? "nothing" : strerror(-n));
+	if ((size_t)n != len || memcmp(buf, payload, len) != 0)
+		return fail(name, "expected the %zu bytes of %s at the peer, got %d others",
+			    len, what, n);
+	if (!stun_addr_equal(&from, &s->relay))
+		return fail(name, "expected the peer to see the relayed address %s, got %s",
+			    addr_str(&s->relay, a1), addr_str(&from, a2));
+	rc = udp_send(pfd, buf, (size_t)n, &from);
+	if (rc != 0)
+		return fail(name, "expected to echo from the peer, got %s", strerror(-rc));
+
+	deadline = now_ms() + p->timeout_ms;
+	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+		n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+		if (n < 0)
+			break;
+		rc = turn_client_parse_data(buf, (size_t)n, &d);
+		if (rc == -ENOMSG)
+			continue; /* a late response */
+		if (rc != 0)
+			return fail(name, "expected the echo of %s, got a bad datagram (%s)", what,
+				    strerror(-rc));
+		if (d.kind != kind)
+			return fail(name, "expected the echo of %s as %s, got %s", what,
+				    kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" :
+								      "a Data indication",
+				    d.kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" :
+									"a Data indication");
+		if (kind == TURN_CLIENT_CHANNELDATA && d.channel != RELAY_CHANNEL)
+			return fail(name, "expected channel 0x%04X, got 0x%04X", RELAY_CHANNEL,
+				    d.channel);
+		if (kind == TURN_CLIENT_DATA_INDICATION && !stun_addr_equal(&d.peer, peer))
+			return fail(name, "expected data from peer %s, got %s", addr_str(peer, a1),
+				    addr_str(&d.peer, a2));
+		if (d.len != len || memcmp(d.payload, payload, len) != 0)
+			return fail(name, "expected the echo of %zu bytes unchanged, got %u%s", len,
+				    d.len, d.len == len ? " that differ" : " bytes");
+		return 0;
+	}
+	return fail(name, "expected the echo of %s back, got nothing", what);
+}
+
+/*
+ * A UDP echo peer run by the probe itself on @arg: peer A (bound to
+ * @arg) gets a channel, peer B (same IP, any port) only the permission,
+ * so ChannelData comes back as ChannelData and Send indications as Data
+ * indications. Lock-step, so one lost datagram is a FAIL.
+ */
+static int
+sc_relay(const struct probe *p, const char *name, const char *arg)
+{
+	uint8_t out[STUN_MAX_MSG_LEN], payload[1100];
+	struct turn_client_alloc_opts o = { 0 };
+	struct stun_addr pa, pb, both[2];
+	struct op_args a = { .peers = both, .n_peer = 2 };
+	struct turn_client_result r;
+	struct session s;
+	int fa = -1, fb = -1, rc, n;
+	char a1[STUN_ADDR_STRLEN];
+
+	if (stun_addr_from_string(&pa, arg, 0) != 0 || pa.port == 0)
+		return fail(name, "expected a peer address with a port, got '%s'", arg);
+	pb = pa;
+	pb.port = 0;
+	fa = udp_bind(&pa, false);
+	if (fa >= 0)
+		fb = udp_bind(&pb, false);
+	if (fa < 0 || fb < 0) {
+		rc = fail(name, "expected to bind the echo peer on %s, got %s", arg,
+			  strerror(-(fa < 0 ? fa : fb)));
+		goto out_fds;
+	}
+	rc = udp_local_addr(fb, &pb);
+	if (rc != 0) {
+		rc = fail(name, "expected the second peer's address, got %s", strerror(-rc));
+		goto out_fds;
+	}
+	if (pa.family == STUN_FAMILY_IPV6)
+		o.family = STUN_FAMILY_IPV6;
+	if (open_allocated(p, &s, &o, name, &r) != 0) {
+		rc = -1;
+		goto out_fds;
+	}
+	both[0] = pa;
+	both[1] = pb;
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission", &s, rc, &r, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
+	a.n_peer = 1;
+	a.channel = RELAY_CHANNEL;
+	rc = request(p, &s, OP_BIND, &a, &r, NULL);
+	if (expect(name, "ChannelBind", &s, rc, &r, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (unsigned int i = 0; i < 2 * RELAY_PACKETS && rc == 0; i++) {
+		bool chan = i < RELAY_PACKETS;
+		size_t len = 1 + (i * 37) % sizeof(payload);
+
+		fill(payload, len, i);
+		if (chan)
+			n = turn_client_channeldata(out, sizeof(out), RELAY_CHANNEL, payload, len,
+						    i & 1);
+		else
+			n = turn_client_send(&s.c, &pb, payload, len, false, out, sizeof(out));
+		if (n < 0) {
+			rc = fail(name, "expected to build packet %u, got %s", i, strerror(-n));
+			break;
+		}
+		rc = echo_once(p, name, &s, out, (size_t)n, payload, len, chan ? fa : fb,
+			       chan ? &pa : &pb,
+			       chan ? TURN_CLIENT_CHANNELDATA : TURN_CLIENT_DATA_INDICATION);
+	}
+	if (rc == 0)
+		rc = pass(name, "%d ChannelData and %d Send echoed through %s", RELAY_PACKETS,
+			  RELAY_PACKETS, addr_str(&s.relay, a1));
+out:
+	session_close(p, &s);
+out_fds:
+	if (fa >= 0)
+		close(fa);
+	if (fb >= 0)
+		close(fb);
+	return rc;
+}
+
+/* ---- main ---- */
+
+struct scenario {
+	const char *name;
+	const char *arg; /* what the argument is, NULL if none */
+	int (*run)(const struct probe *p, const char *name, const char *arg);
+};
+
+static const struct scenario scenarios[] = {
+	{ "binding", NULL, sc_binding },
+	{ "allocate", NULL, sc_allocate },
+	{ "wrong-password", NULL, sc_wrong_password },
+	{ "expired-rest", NULL, sc_expired_rest },
+	{ "stale-nonce", NULL, sc_stale_nonce },
+	{ "mismatch", NULL, sc_mismatch },
+	{ "bad-transport", NULL, sc_bad_transport },
+	{ "peer-denied", "PEER", sc_peer_denied },
+	{ "quota", "N", sc_quota },
+	{ "bad-channel", NULL, sc_bad_channel },
+	{ "relay", "PEER_ADDR", sc_relay },
+	{ "refresh-delete", NULL, sc_refresh_delete },
+	{ "expiry", "LIFETIME_SECONDS", sc_expiry },
+};
+
+#define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+		"usage: turn-probe --server ADDR[:PORT]\n"
+		"                  [--user U --password P | --rest-secret S [--rest-user U]\n"
+		"                   [--rest-expiry UNIX]]\n"
+		"                  [--timeout MS] [--retries N] [--alg sha256|md5]\n"
+		"                  [--fingerprint]\n"
+		"                  SCENARIO [ARG] ...\n"
+		"scenarios:");
+	for (size_t i = 0; i < N_SCENARIOS; i++)
+		fprintf(f, " %s%s%s", scenarios[i].name, scenarios[i].arg ? " " : "",
+			scenarios[i].arg ? scenarios[i].arg : "");
+	fprintf(f, "\n");
+}
+
+static const struct scenario *
+scenario_find(const char *name)
+{
+	for (size_t i = 0; i < N_SCENARIOS; i++)
+		if (strcmp(scenarios[i].name, name) == 0)
+			return &scenarios[i];
+	return NULL;
+}
+
+static int
+parse_int(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || *s == 0 || *end != 0 || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "server", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "password", required_argument, NULL, 'p' },
+		{ "rest-secret", required_argument, NULL, 'S' },
+		{ "rest-user", required_argument, NULL, 'U' },
+		{ "rest-expiry", required_argument, NULL, 'E' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "alg", required_argument, NULL, 'a' },
+		{ "fingerprint", no_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct probe p = {
+		.timeout_ms = 1000,
+		.retries = 3,
+		.prefer_alg = STUN_PWALG_SHA256,
+	};
+	const char *server = NULL;
+	unsigned int failed = 0, run = 0;
+	long v;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			server = optarg;
+			break;
+		case 'u':
+			p.user = optarg;
+			break;
+		case 'p':
+			p.password = optarg;
+			break;
+		case 'S':
+			p.rest_secret = optarg;
+			break;
+		case 'U':
+			p.rest_user = optarg;
+			break;
+		case 'E':
+			if (parse_int(optarg, 1, INT64_MAX, &v) != 0)
+				goto bad;
+			p.rest_expiry = (uint64_t)v;
+			break;
+		case 't':
+			if (parse_int(optarg, 1, 60000, &v) != 0)
+				goto bad;
+			p.timeout_ms = (int)v;
+			break;
+		case 'r':
+			if (parse_int(optarg, 0, 10, &v) != 0)
+				goto bad;
+			p.retries = (int)v;
+			break;
+		case 'a':
+			if (strcmp(optarg, "sha256") == 0)
+				p.prefer_alg = STUN_PWALG_SHA256;
+			else if (strcmp(optarg, "md5") == 0)
+				p.prefer_alg = STUN_PWALG_MD5;
+			else
+				goto bad;
+			break;
+		case 'f':
+			p.fingerprint = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			goto bad;
+		}
+	}
+	if (server == NULL || stun_addr_from_string(&p.server, server, DEFAULT_PORT) != 0) {
+		fprintf(stderr, "turn-probe: --server ADDR[:PORT] is required and must parse\n");
+		goto bad;
+	}
+	if (p.rest_secret == NULL && (p.user == NULL || p.password == NULL)) {
+		fprintf(stderr, "turn-probe: give --user and --password, or --rest-secret\n");
+		goto bad;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "turn-probe: no scenario\n");
+		goto bad;
+	}
+	/* Check the whole list before running any of it. */
+	for (int i = optind; i < argc; i++) {
+		const struct scenario *sc = scenario_find(argv[i]);
+		if (sc == NULL) {
+			fprintf(stderr, "turn-probe: unknown scenario '%s'\n", argv[i]);
+			goto bad;
+		}
+		if (sc->arg != NULL && ++i >= argc) {
+			fprintf(stderr, "turn-probe: %s needs %s\n", sc->name, sc->arg);
+			goto bad;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		const struct scenario *sc = scenario_find(argv[i]);
+		const char *arg = sc->arg != NULL ? argv[++i] : NULL;
+		run++;
+		if (sc->run(&p, sc->name, arg) != 0)
+			failed++;
+	}
+	fprintf(stderr, "turn-probe: %u scenario(s), %u failed\n", run, failed);
+	return failed ? 1 : 0;
+
+bad:
+	usage(stderr);
+	return 2;
+}
