@@ -36,6 +36,9 @@
 	/* Control traffic answered or sent by the L2/L3 stages. */                             \
 	X(arp_replies) X(arp_requests) X(nd_adverts) X(nd_solicits)                              \
 	X(icmp_echo_replies) X(icmp6_echo_replies)                                               \
+	/* Received and consumed: ARP replies and NAs that updated the                         \
+	 * neighbour table (every other frame is a drop or a reply). */                          \
+	X(arp_learnt) X(nd_learnt)                                                               \
 	/* Gauges, copied from turn_server_stats() and the neighbour table. */                  \
 	X(allocations_active) X(allocations_total) X(permissions) X(channels)                    \
 	X(auth_ok) X(auth_fail) X(neigh_entries)

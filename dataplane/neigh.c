@@ -136,6 +136,22 @@ neigh_learn(struct neigh_table *t, uint8_t family, const uint8_t *ip,
 }
 
 bool
+neigh_update(struct neigh_table *t, uint8_t family, const uint8_t *ip,
+	     const struct rte_ether_addr *mac, uint64_t now)
+{
+	struct neigh_entry *e = neigh_find(t, family, ip);
+
+	/* An expired entry still in its slot counts: it was ours and the
+	 * sweep has not reached it yet. */
+	if (e == NULL)
+		return false;
+	e->state = NEIGH_VALID;
+	e->mac = *mac;
+	e->expires = now + t->lifetime;
+	return true;
+}
+
+bool
 neigh_should_solicit(struct neigh_table *t, uint8_t family, const uint8_t *ip, uint64_t now)
 {
 	struct neigh_entry *e = neigh_find(t, family, ip);

@@ -39,6 +39,11 @@ const struct rte_ether_addr *neigh_lookup(struct neigh_table *t, uint8_t family,
 					  const uint8_t *ip, uint64_t now);
 void neigh_learn(struct neigh_table *t, uint8_t family, const uint8_t *ip,
 		 const struct rte_ether_addr *mac, uint64_t now);
+/* Like neigh_learn, but only for an address already in the table (one we
+ * solicited, INCOMPLETE, or one we know): never takes a new slot. true if
+ * it updated an entry. */
+bool neigh_update(struct neigh_table *t, uint8_t family, const uint8_t *ip,
+		  const struct rte_ether_addr *mac, uint64_t now);
 /* true if a solicitation for @ip should go out now (and remembers that
  * one did); false while one is outstanding or if the table is full. */
 bool neigh_should_solicit(struct neigh_table *t, uint8_t family, const uint8_t *ip, uint64_t now);

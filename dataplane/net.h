@@ -57,12 +57,17 @@ worker_tx(struct worker *w, struct rte_mbuf *m)
 void eth_input(struct worker *w, struct rte_mbuf *m);
 /* Fill the Ethernet header of @m for @dst_ip (routed through the gateway
  * when not on-link) and queue it; without a neighbour entry, solicit and
- * drop. */
-void eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *dst_ip);
+ * drop. 0 if queued, else -ENETUNREACH or -EHOSTUNREACH (dropped and
+ * counted). */
+int eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *dst_ip);
 
 /* Our addresses (net_eth.c). */
 bool net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 bool net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip);
+/* true for a source address no packet may carry toward us: multicast,
+ * limited or one of our subnet broadcasts, loopback, unspecified (callers
+ * exempt the cases the protocol allows), or one of our own addresses. */
+bool net_is_bad_source(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 /* The local address to source control traffic toward @dst from: one on
  * the same prefix, else the first of the family; NULL if none. */
 const uint8_t *net_source_for(const struct dp_net *n, uint8_t family, const uint8_t *dst);
@@ -92,8 +97,9 @@ void nd_solicit(struct worker *w, const uint8_t target[16]);
 void udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 	       struct rte_udp_hdr *udp, uint16_t l4len);
 /* @m holds Ethernet + L3 + UDP header space followed by the payload;
- * writes the headers from @src to @dst and sends. */
-void udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
+ * writes the headers from @src to @dst and sends. Returns eth_output's
+ * answer: 0 if queued, else dropped and counted. */
+int udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 		const struct stun_addr *dst, bool df);
 
 /* turn_io.c */

@@ -21,9 +21,13 @@ arp_input(struct worker *w, struct rte_mbuf *m)
 		return;
 	}
 	arp = (struct rte_arp_hdr *)(eth + 1);
+	/* Only requests and replies exist for us (RFC 826); anything else
+	 * (RARP, InARP, made-up opcodes) must not teach the table. */
 	if (arp->arp_hardware != RTE_BE16(RTE_ARP_HRD_ETHER) ||
 	    arp->arp_protocol != RTE_BE16(RTE_ETHER_TYPE_IPV4) || arp->arp_hlen != 6 ||
-	    arp->arp_plen != 4) {
+	    arp->arp_plen != 4 ||
+	    (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST) &&
+	     arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REPLY))) {
 		dp_drop(w, m, TP_DROP_ARP_INVALID);
 		return;
 	}
@@ -31,17 +35,34 @@ arp_input(struct worker *w, struct rte_mbuf *m)
 	memcpy(tip, &arp->arp_data.arp_tip, 4);
 	sha = arp->arp_data.arp_sha;
 	/* Only traffic about our addresses teaches us anything: learning
-	 * from every broadcast would let anyone on the link fill the table. */
-	if (!net_is_local(w->net, STUN_FAMILY_IPV4, tip)) {
+	 * from every broadcast would let anyone on the link fill the table.
+	 * A sender hardware address that is multicast is no station's. */
+	if (!net_is_local(w->net, STUN_FAMILY_IPV4, tip) || rte_is_multicast_ether_addr(&sha)) {
 		dp_drop(w, m, TP_DROP_ARP_INVALID);
 		return;
 	}
-	if (arp->arp_data.arp_sip != 0 && !rte_is_multicast_ether_addr(&sha))
-		neigh_learn(w->neigh, STUN_FAMILY_IPV4, sip, &sha, w->now_tsc);
-
-	if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST)) {
-		rte_pktmbuf_free(m); /* a reply: learnt above */
+	if (arp->arp_data.arp_sip == 0) {
+		/* An address probe (RFC 5227): a request is answered so the
+		 * prober sees the address is taken; a reply from 0.0.0.0
+		 * teaches nothing. */
+		if (arp->arp_opcode != RTE_BE16(RTE_ARP_OP_REQUEST)) {
+			dp_drop(w, m, TP_DROP_ARP_INVALID);
+			return;
+		}
+	} else if (net_is_bad_source(w->net, STUN_FAMILY_IPV4, sip)) {
+		/* Claims one of our addresses, or a group or broadcast one:
+		 * neither learnt nor answered. */
+		dp_drop(w, m, TP_DROP_BAD_SOURCE);
 		return;
+	} else {
+		neigh_learn(w->neigh, STUN_FAMILY_IPV4, sip, &sha, w->now_tsc);
+		if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
+			/* Consumed: counted so every frame received shows up
+			 * under some counter. */
+			w->cnt.arp_learnt++;
+			rte_pktmbuf_free(m);
+			return;
+		}
 	}
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
 	arp->arp_data.arp_tha = sha;

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Ethernet in and out, and the address predicates every stage uses. */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -17,10 +18,19 @@ eth_input(struct worker *w, struct rte_mbuf *m)
 		return;
 	}
 	if (m->data_len < ETH_HLEN) {
-		dp_drop(w, m, TP_DROP_ETH_UNSUPPORTED);
+		dp_drop(w, m, TP_DROP_ETH_MALFORMED);
 		return;
 	}
 	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	/* A port in promiscuous mode (or a virtual one that has no filter)
+	 * hands us frames unicast to other stations: they are not ours even
+	 * when their IP destination is. Broadcast and multicast go on; the
+	 * stages check their L3 destination. */
+	if (!rte_is_multicast_ether_addr(&eth->dst_addr) &&
+	    !rte_is_same_ether_addr(&eth->dst_addr, &w->port->mac)) {
+		dp_drop(w, m, TP_DROP_NOT_FOR_US);
+		return;
+	}
 	switch (eth->ether_type) {
 	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
 		ipv4_input(w, m);
@@ -75,6 +85,52 @@ net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 	return false;
 }
 
+/* The directed broadcast of one of our IPv4 prefixes (none for /31 and
+ * /32, RFC 3021). */
+static bool
+ipv4_is_subnet_broadcast(const struct dp_net *n, const uint8_t *ip)
+{
+	uint32_t a = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
+
+	for (unsigned int i = 0; i < n->n_local; i++) {
+		const uint8_t *l = n->local[i].ip;
+		unsigned int bits = n->local_prefix[i];
+		uint32_t host;
+
+		if (n->local[i].family != STUN_FAMILY_IPV4 || bits > 30)
+			continue;
+		host = bits == 0 ? UINT32_MAX : UINT32_MAX >> bits;
+		if ((a & host) == host && prefix_match(l, ip, bits))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A source no real host sends from: answering it would reflect traffic
+ * to a group, to the whole link or to ourselves, and learning it would
+ * poison the neighbour table. Cost: a few compares plus one pass over our
+ * addresses.
+ */
+bool
+net_is_bad_source(const struct dp_net *n, uint8_t family, const uint8_t *ip)
+{
+	static const uint8_t zero[16];
+
+	if (family == STUN_FAMILY_IPV6) {
+		static const uint8_t loopback[16] = {[15] = 1};
+
+		if (ip[0] == 0xff || memcmp(ip, zero, 16) == 0 || memcmp(ip, loopback, 16) == 0)
+			return true;
+	} else {
+		/* 224/4 multicast, 255.255.255.255, 127/8, 0.0.0.0 */
+		if ((ip[0] & 0xf0) == 0xe0 || memcmp(ip, "\xff\xff\xff\xff", 4) == 0 ||
+		    ip[0] == 127 || memcmp(ip, zero, 4) == 0 || ipv4_is_subnet_broadcast(n, ip))
+			return true;
+	}
+	return net_is_local(n, family, ip);
+}
+
 const uint8_t *
 net_source_for(const struct dp_net *n, uint8_t family, const uint8_t *dst)
 {
@@ -97,9 +153,11 @@ net_source_for(const struct dp_net *n, uint8_t family, const uint8_t *dst)
  * directly. An unresolved next hop sends (at most every
  * NEIGH_SOLICIT_GAP_MS) an ARP request or NS, and the packet is dropped:
  * the protocols above retransmit, and parking packets would need memory
- * per next hop.
+ * per next hop. Returns 0 when @m was queued for tx, -ENETUNREACH (no
+ * route) or -EHOSTUNREACH (no neighbour yet) when it was dropped and
+ * counted; callers count what they sent only on 0.
  */
-void
+int
 eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *dst_ip)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
@@ -118,7 +176,7 @@ eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *
 
 		if (gw->family != family) {
 			dp_drop(w, m, TP_DROP_NO_ROUTE);
-			return;
+			return -ENETUNREACH;
 		}
 		nh = gw->ip;
 	}
@@ -131,7 +189,7 @@ eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *
 				arp_request(w, nh);
 		}
 		dp_drop(w, m, TP_DROP_NO_NEIGHBOUR);
-		return;
+		return -EHOSTUNREACH;
 	}
 	rte_ether_addr_copy(mac, &eth->dst_addr);
 send:
@@ -139,4 +197,5 @@ send:
 	eth->ether_type = family == STUN_FAMILY_IPV6 ? RTE_BE16(RTE_ETHER_TYPE_IPV6)
 						      : RTE_BE16(RTE_ETHER_TYPE_IPV4);
 	worker_tx(w, m);
+	return 0;
 }

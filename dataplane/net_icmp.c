@@ -38,8 +38,10 @@ icmp4_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint1
 	memcpy(dst, &ip->src_addr, 4);
 	m->ol_flags = 0;
 	ipv4_fill(w, m, ip, src, dst, IPPROTO_ICMP, l4len, false);
-	w->cnt.icmp_echo_replies++;
-	eth_output(w, m, STUN_FAMILY_IPV4, dst);
+	/* Counted once queued: eth_output may still drop it (no route or
+	 * no neighbour), and then only that drop is counted. */
+	if (eth_output(w, m, STUN_FAMILY_IPV4, dst) == 0)
+		w->cnt.icmp_echo_replies++;
 }
 
 /* ICMPv6 checksums cover a pseudo-header; rte_ipv6_udptcp_cksum does
@@ -90,6 +92,6 @@ icmp6_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint1
 	icmp->icmp_cksum = 0;
 	icmp->icmp_cksum = rte_ipv6_udptcp_cksum(ip, icmp);
 	m->ol_flags = 0;
-	w->cnt.icmp6_echo_replies++;
-	eth_output(w, m, STUN_FAMILY_IPV6, peer);
+	if (eth_output(w, m, STUN_FAMILY_IPV6, peer) == 0)
+		w->cnt.icmp6_echo_replies++;
 }

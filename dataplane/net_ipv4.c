@@ -40,13 +40,15 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, TP_DROP_IP_MALFORMED);
 		return;
 	}
-	if ((ip->version_ihl & 0xf) != 5) {
-		dp_drop(w, m, TP_DROP_IP_OPTIONS);
+	/* Lengths before options: a header cut short is malformed whatever
+	 * its IHL claims, and ip_options counts only well-formed packets. */
+	total = rte_be_to_cpu_16(ip->total_length);
+	if (total < (ip->version_ihl & 0xf) * 4 || total > m->data_len - ETH_HLEN) {
+		dp_drop(w, m, TP_DROP_IP_MALFORMED);
 		return;
 	}
-	total = rte_be_to_cpu_16(ip->total_length);
-	if (total < IP4_HLEN || total > m->data_len - ETH_HLEN) {
-		dp_drop(w, m, TP_DROP_IP_MALFORMED);
+	if ((ip->version_ihl & 0xf) != 5) {
+		dp_drop(w, m, TP_DROP_IP_OPTIONS);
 		return;
 	}
 	if ((ip->fragment_offset &
@@ -63,12 +65,18 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, TP_DROP_NOT_FOR_US);
 		return;
 	}
+	/* Never answer (or learn) a source that cannot be a host: a reply
+	 * would go to a group, the whole link or ourselves. */
+	memcpy(src, &ip->src_addr, 4);
+	if (net_is_bad_source(w->net, STUN_FAMILY_IPV4, src)) {
+		dp_drop(w, m, TP_DROP_BAD_SOURCE);
+		return;
+	}
 	/* Ethernet pads short frames: the IP length is the truth. */
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_HLEN - total));
 
 	/* A packet from an on-link address refreshes its neighbour entry,
 	 * so replies to clients never wait for ARP. */
-	memcpy(src, &ip->src_addr, 4);
 	if (net_on_link(w->net, STUN_FAMILY_IPV4, src) &&
 	    rte_is_unicast_ether_addr(&eth->src_addr))
 		neigh_learn(w->neigh, STUN_FAMILY_IPV4, src, &eth->src_addr, w->now_tsc);

@@ -12,7 +12,17 @@
 
 #include "net.h"
 
+#define ND_TYPE_NS 135
+
 static const uint8_t all_nodes[16] = {0xff, 0x02, [15] = 0x01};
+
+static bool
+ipv6_is_unspecified(const uint8_t *ip)
+{
+	static const uint8_t unspec[16];
+
+	return memcmp(ip, unspec, 16) == 0;
+}
 
 /* ff02::1:ffXX:XXXX for one of our addresses. */
 static bool
@@ -59,10 +69,19 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, TP_DROP_NOT_FOR_US);
 		return;
 	}
+	/* Never answer (or learn) a source that cannot be a host. "::" is
+	 * allowed for one thing only, the NS of duplicate address detection
+	 * (RFC 4861 7.1.1), whose other rules nd_input enforces. */
+	if (net_is_bad_source(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
+	    !(ipv6_is_unspecified(ip->src_addr) && ip->proto == IPPROTO_ICMPV6 && plen >= 1 &&
+	      *(const uint8_t *)(ip + 1) == ND_TYPE_NS)) {
+		dp_drop(w, m, TP_DROP_BAD_SOURCE);
+		return;
+	}
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_HLEN - IP6_HLEN - plen));
 
-	/* Learn on-link unicast sources (not "::", which DAD uses). */
-	if (ip->src_addr[0] != 0xff && net_on_link(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
+	/* Learn on-link sources (not "::", which DAD uses). */
+	if (!ipv6_is_unspecified(ip->src_addr) && net_on_link(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
 	    rte_is_unicast_ether_addr(&eth->src_addr))
 		neigh_learn(w->neigh, STUN_FAMILY_IPV6, ip->src_addr, &eth->src_addr, w->now_tsc);
 
@@ -81,6 +100,7 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 	case IPPROTO_ROUTING:
 	case IPPROTO_FRAGMENT:
 	case IPPROTO_DSTOPTS:
+	case IPPROTO_AH: /* an extension header too (RFC 8200 4.1), not an upper layer */
 		dp_drop(w, m, TP_DROP_IPV6_EXT_HEADER);
 		break;
 	default:

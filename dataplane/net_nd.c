@@ -110,10 +110,20 @@ nd_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t 
 
 	if (l4[0] == ND_NA) {
 		/* Learn only what we asked about or already know: a table
-		 * entry for every unsolicited NA would be a cheap flood. */
-		if (lla != NULL && net_on_link(w->net, STUN_FAMILY_IPV6, target))
-			neigh_learn(w->neigh, STUN_FAMILY_IPV6, target, lla, w->now_tsc);
-		rte_pktmbuf_free(m);
+		 * entry for every unsolicited NA would be a cheap flood.
+		 * Never one of our own addresses (another host defending it
+		 * must not redirect our traffic), nor a multicast LLA. An NA
+		 * that teaches nothing is dropped as not for us, so every
+		 * frame lands under some counter. */
+		if (lla != NULL && !rte_is_multicast_ether_addr(lla) &&
+		    !net_is_local(w->net, STUN_FAMILY_IPV6, target) &&
+		    net_on_link(w->net, STUN_FAMILY_IPV6, target) &&
+		    neigh_update(w->neigh, STUN_FAMILY_IPV6, target, lla, w->now_tsc)) {
+			w->cnt.nd_learnt++;
+			rte_pktmbuf_free(m);
+			return;
+		}
+		dp_drop(w, m, TP_DROP_ND_INVALID);
 		return;
 	}
 
@@ -128,6 +138,12 @@ nd_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t 
 		return;
 	}
 	if (lla != NULL) {
+		/* @src passed net_is_bad_source in ipv6_input: not ours, not
+		 * multicast. */
+		if (rte_is_multicast_ether_addr(lla)) {
+			dp_drop(w, m, TP_DROP_ND_INVALID);
+			return;
+		}
 		neigh_learn(w->neigh, STUN_FAMILY_IPV6, src, lla, w->now_tsc);
 		dmac = *lla;
 	} else {

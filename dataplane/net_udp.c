@@ -110,7 +110,7 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
  * is left to the NIC when it offers it (seeded with the pseudo-header sum
  * as the offload contract requires), else computed over the payload here.
  */
-void
+int
 udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 	   const struct stun_addr *dst, bool df)
 {
@@ -148,5 +148,5 @@ udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
 		}
 	}
-	eth_output(w, m, dst->family, dst->ip);
+	return eth_output(w, m, dst->family, dst->ip);
 }

@@ -33,6 +33,8 @@ port_init(struct dp_port *p, const char *devname, const struct tp_port_config *p
 	uint64_t want_tx = RTE_ETH_TX_OFFLOAD_IPV4_CKSUM | RTE_ETH_TX_OFFLOAD_UDP_CKSUM;
 	uint64_t want_rx = RTE_ETH_RX_OFFLOAD_IPV4_CKSUM | RTE_ETH_RX_OFFLOAD_UDP_CKSUM;
 	unsigned int n_mbufs;
+	uint32_t frame_max;
+	uint16_t data_room;
 	int socket, rc;
 
 	rc = rte_eth_dev_get_port_by_name(devname, &p->port_id);
@@ -69,8 +71,17 @@ port_init(struct dp_port *p, const char *devname, const struct tp_port_config *p
 		n_mbufs = 8191;
 	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	snprintf(pool_name, sizeof(pool_name), "mbufs_p%u", p->port_id);
-	p->mp = rte_pktmbuf_pool_create(pool_name, n_mbufs, PORT_MBUF_CACHE, 0,
-					RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+	/* Rx scatter is off and eth_input refuses chained mbufs, so one
+	 * buffer must hold the largest frame the MTU allows: Ethernet
+	 * header, two VLAN tags and the CRC some drivers leave in place, plus
+	 * the headroom the tx path prepends into. Never below DPDK's default,
+	 * which already covers a 1500-byte MTU. */
+	frame_max = (uint32_t)conf.rxmode.mtu + RTE_ETHER_HDR_LEN + 2 * RTE_VLAN_HLEN +
+		    RTE_ETHER_CRC_LEN;
+	data_room = (uint16_t)RTE_MAX((uint32_t)RTE_MBUF_DEFAULT_BUF_SIZE,
+				      RTE_PKTMBUF_HEADROOM + frame_max);
+	p->mp = rte_pktmbuf_pool_create(pool_name, n_mbufs, PORT_MBUF_CACHE, 0, data_room,
+					socket);
 	if (p->mp == NULL) {
 		rc = -rte_errno;
 		goto fail;
@@ -101,9 +112,10 @@ port_init(struct dp_port *p, const char *devname, const struct tp_port_config *p
 		goto fail_started;
 
 	printf("port %u (%s): driver %s, mac " RTE_ETHER_ADDR_PRT_FMT
-	       ", %u queue(s), rx/tx desc %u/%u, tx checksum ip=%s udp=%s\n",
+	       ", %u queue(s), rx/tx desc %u/%u, mtu %u, mbuf data room %u"
+	       ", tx checksum ip=%s udp=%s\n",
 	       p->port_id, devname, info.driver_name, RTE_ETHER_ADDR_BYTES(&p->mac), n_queues,
-	       nb_rxd, nb_txd, p->tx_ip_cksum ? "offload" : "software",
+	       nb_rxd, nb_txd, conf.rxmode.mtu, data_room, p->tx_ip_cksum ? "offload" : "software",
 	       p->tx_udp_cksum ? "offload" : "software");
 	return 0;
 

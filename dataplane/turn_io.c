@@ -53,9 +53,12 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 			return;
 		}
 		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, hdrs), o->hdr, o->hdr_len);
-		w->cnt.tx_reply_pkts++;
-		w->cnt.tx_reply_bytes += o->hdr_len;
-		udp_output(w, m, &o->src, &o->dst, false);
+		/* Counted only once queued: the output stage may drop it (no
+		 * route, no neighbour) and counts that drop itself. */
+		if (udp_output(w, m, &o->src, &o->dst, false) == 0) {
+			w->cnt.tx_reply_pkts++;
+			w->cnt.tx_reply_bytes += o->hdr_len;
+		}
 		return;
 	case TURN_TO_PEER:
 		off = (int)(o->payload - base);
@@ -63,9 +66,10 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 			dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
 			return;
 		}
-		w->cnt.tx_peer_pkts++;
-		w->cnt.tx_peer_bytes += o->payload_len;
-		udp_output(w, m, &o->src, &o->dst, o->dont_fragment != 0);
+		if (udp_output(w, m, &o->src, &o->dst, o->dont_fragment != 0) == 0) {
+			w->cnt.tx_peer_pkts++;
+			w->cnt.tx_peer_bytes += o->payload_len;
+		}
 		return;
 	case TURN_TO_CLIENT: {
 		uint16_t len = hdrs + o->hdr_len + o->payload_len;
@@ -85,9 +89,11 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 			}
 			memset(pad, 0, o->pad);
 		}
-		w->cnt.tx_client_pkts++;
-		w->cnt.tx_client_bytes += (uint64_t)o->hdr_len + o->payload_len + o->pad;
-		udp_output(w, m, &o->src, &o->dst, false);
+		if (udp_output(w, m, &o->src, &o->dst, false) == 0) {
+			w->cnt.tx_client_pkts++;
+			w->cnt.tx_client_bytes +=
+				(uint64_t)o->hdr_len + o->payload_len + o->pad;
+		}
 		return;
 	}
 	case TURN_PENDING:

@@ -312,6 +312,14 @@ stun_datagram(struct turn_req *r, struct stun_msg *m, const uint8_t *pkt, size_t
 		turn_reply_error(r, STUN_ERR_BAD_REQUEST, NULL);
 		return;
 	}
+	if (rc == -EINVAL) {
+		/* The first byte looked like STUN but the header does not
+		 * hold (cookie, top bits, length field against the datagram,
+		 * over STUN_MAX_MSG_LEN): this is not a STUN message at all,
+		 * so it is counted as such, not as a broken STUN message. */
+		turn_drop(s, r->out, TP_DROP_NOT_STUN);
+		return;
+	}
 	if (rc != 0) {
 		turn_drop(s, r->out, TP_DROP_MALFORMED);
 		return;

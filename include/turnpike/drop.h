@@ -9,7 +9,7 @@
 
 #define TP_DROP_REASONS(X)                                                                       \
 	X(NOT_STUN, "not_stun")                     /* neither STUN nor ChannelData */          \
-	X(MALFORMED, "malformed")                   /* STUN framing or attribute broken */      \
+	X(MALFORMED, "malformed")                   /* STUN header fine, attributes broken */   \
 	X(BAD_FINGERPRINT, "bad_fingerprint")                                                    \
 	X(UNEXPECTED_CLASS, "unexpected_class")     /* a response or unknown indication */      \
 	X(UNKNOWN_METHOD_INDICATION, "unknown_method_indication")                                \
@@ -36,12 +36,15 @@
 	X(L4_UNSUPPORTED, "l4_unsupported")         /* IP protocol or ICMP type not handled */  \
 	X(L4_BAD_CHECKSUM, "l4_bad_checksum")       /* UDP, ICMP or ICMPv6 checksum */          \
 	X(UDP_NO_SERVICE, "udp_no_service")         /* not the listen port nor a relay port */  \
-	X(ND_INVALID, "nd_invalid")                 /* malformed NS/NA or not for us */         \
+	X(ND_INVALID, "nd_invalid")                 /* malformed NS/NA, not for us, unasked NA */\
 	X(NO_ROUTE, "no_route")                     /* off-link and no gateway of that family */\
 	X(NO_NEIGHBOUR, "no_neighbour")             /* next hop unresolved: ARP/NS sent */      \
 	X(MBUF_LAYOUT, "mbuf_layout")               /* multi-segment or no head/tailroom */     \
 	X(TX_FULL, "tx_full")                       /* refused by the tx queue */               \
-	X(AUTH_PENDING, "auth_pending")             /* TURN_PENDING not resumed (no parking yet) */
+	X(AUTH_PENDING, "auth_pending")             /* TURN_PENDING not resumed (no parking yet) */\
+	/* Appended, not grouped with their stage, so earlier values keep their numbers. */     \
+	X(ETH_MALFORMED, "eth_malformed")           /* shorter than an Ethernet header */       \
+	X(BAD_SOURCE, "bad_source")                 /* source multicast, broadcast, 0, loopback or ours */
 
 enum tp_drop_reason {
 #define TP_DROP_ENUM_(name, str) TP_DROP_##name,

@@ -19,12 +19,13 @@ an expectation file:
 
 Each case says where the code in dataplane/net_*.c, turn_io.c and
 stun/turn_*.c puts it: under one drop reason, answered (the reply it
-must produce), or consumed without a counter (ARP replies, unsolicited
-NAs: they only teach the neighbour table).
+must produce), or consumed (an ARP reply or NA that taught the neighbour
+table: counted as arp_learnt or nd_learnt).
 
 check-stats compares a /turnpike/stats answer (the JSON printed by
 dpdk-telemetry.py) with the expectation, exactly, drop reason by drop
-reason. check-tx parses the tx pcap (microsecond or nanosecond classic
+reason, and checks that every frame received is accounted for once:
+rx_pkts equals the drops plus the replies plus the frames learnt from. check-tx parses the tx pcap (microsecond or nanosecond classic
 format) and checks that it holds exactly the expected replies, each with
 correct checksums, our MAC as source, and the right addresses.
 
@@ -69,7 +70,12 @@ A_SOFTWARE, A_FINGERPRINT = 0x8022, 0x8028
 # Counters of /turnpike/stats the expectation pins (besides rx, tx and drops).
 PINNED = ("arp_replies", "arp_requests", "nd_adverts", "nd_solicits", "icmp_echo_replies",
           "icmp6_echo_replies", "rx_client_pkts", "rx_peer_pkts", "tx_reply_pkts",
-          "tx_peer_pkts", "tx_client_pkts")
+          "tx_peer_pkts", "tx_client_pkts", "arp_learnt", "nd_learnt")
+# What happens to a received frame, exactly one of: a drop (drops_total), or
+# one of these. Frames the dataplane originates (arp_requests, nd_solicits)
+# are not in it.
+RX_FATES = ("arp_replies", "nd_adverts", "icmp_echo_replies", "icmp6_echo_replies",
+            "tx_reply_pkts", "tx_peer_pkts", "tx_client_pkts", "arp_learnt", "nd_learnt")
 
 # ---- byte helpers ---------------------------------------------------------
 
@@ -248,10 +254,13 @@ def build(port_mac):
     c = Corpus()
     client = {"rx_client_pkts": 1}
 
-    # -- Ethernet (net_eth.c: eth_input). Runts of any ethertype count as
-    # eth_unsupported: there is no separate "truncated L2" reason.
-    c.add("eth_empty_frame", b"", drop="eth_unsupported")
-    c.add("eth_runt_13_bytes", eth(b"", ETH_IPV4)[:13], drop="eth_unsupported")
+    # -- Ethernet (net_eth.c: eth_input). Runts (no whole Ethernet header)
+    # are eth_malformed; unicast to another MAC is not_for_us.
+    c.add("eth_empty_frame", b"", drop="eth_malformed")
+    c.add("eth_runt_13_bytes", eth(b"", ETH_IPV4)[:13], drop="eth_malformed")
+    c.add("eth_unicast_to_other_mac_arp", eth(arp(1, CLIENT_MAC, CLIENT4, "00:00:00:00:00:00",
+                                                  US4), ETH_ARP, "02:00:00:00:00:98"),
+          drop="not_for_us")
     c.add("eth_unknown_ethertype", eth(b"\0" * 46, 0x88B5), drop="eth_unsupported")
     c.add("eth_8023_length_field", eth(b"\xaa\xaa\x03" + b"\0" * 43, 46), drop="eth_unsupported")
     c.add("eth_vlan_tagged_icmp",
@@ -283,14 +292,33 @@ def build(port_mac):
     c.add("arp_request_padded", eth(req + b"\0" * 18, ETH_ARP, BROADCAST),
           tx=[["arp_reply", CLIENT4, CLIENT_MAC]], counters={"arp_replies": 1})
     c.add("arp_reply_to_us", eth(arp(2, CLIENT_MAC, CLIENT4, PORT_MAC, US4), ETH_ARP),
-          consumed=True)
-    # Any opcode but REQUEST is handled as a reply: learnt, freed, uncounted.
+          consumed=True, counters={"arp_learnt": 1})
+    # Only REQUEST (1) and REPLY (2): anything else is refused before
+    # anything is learnt.
     c.add("arp_unknown_opcode", eth(arp(9, "02:00:00:00:00:66", "198.18.0.66", PORT_MAC, US4),
-                                    ETH_ARP, BROADCAST, "02:00:00:00:00:66"), consumed=True)
+                                    ETH_ARP, BROADCAST, "02:00:00:00:00:66"), drop="arp_invalid")
+    c.add("arp_rarp_opcode_3", eth(arp(3, "02:00:00:00:00:66", "198.18.0.66", PORT_MAC, US4),
+                                   ETH_ARP, BROADCAST, "02:00:00:00:00:66"), drop="arp_invalid")
+    c.add("arp_multicast_sender_mac", eth(arp(2, "01:00:5e:00:00:66", "198.18.0.66", PORT_MAC,
+                                              US4), ETH_ARP), drop="arp_invalid")
+    c.add("arp_reply_from_unspecified", eth(arp(2, CLIENT_MAC, "0.0.0.0", PORT_MAC, US4),
+                                            ETH_ARP), drop="arp_invalid")
+    # Someone claiming our own address, or a broadcast one: never learnt.
+    c.add("arp_reply_claims_our_address", eth(arp(2, "02:00:00:00:00:67", US4, PORT_MAC, US4),
+                                              ETH_ARP, src="02:00:00:00:00:67"),
+          drop="bad_source")
+    c.add("arp_request_from_subnet_broadcast",
+          eth(arp(1, CLIENT_MAC, "198.18.0.255", "00:00:00:00:00:00", US4), ETH_ARP, BROADCAST),
+          drop="bad_source")
+    # An address probe (RFC 5227, sender 0.0.0.0) for our address is
+    # answered so the prober sees it is taken; nothing is learnt.
+    c.add("arp_probe_for_us",
+          eth(arp(1, CLIENT_MAC, "0.0.0.0", "00:00:00:00:00:00", US4), ETH_ARP, BROADCAST),
+          tx=[["arp_reply", "0.0.0.0", CLIENT_MAC]], counters={"arp_replies": 1})
 
     # -- IPv4 header (net_ipv4.c). Order of checks: length >= 20, version
-    # and IHL >= 5, IHL == 5 (options), total length, fragment, checksum,
-    # destination.
+    # and IHL >= 5, total length (>= IHL * 4, within the frame), IHL == 5
+    # (options), fragment, checksum, destination, source.
     echo = icmp4(8, 0, 0x4242, 1, b"turnpike bad frames")
     good4 = ipv4(CLIENT4, US4, P_ICMP, echo)
     c.add("ipv4_truncated_header", eth(good4[:10], ETH_IPV4), drop="ip_malformed")
@@ -304,10 +332,13 @@ def build(port_mac):
     c.add("ipv4_options_router_alert",
           eth(ipv4(CLIENT4, US4, P_UDP, udp(4, CLIENT4, US4, CLIENT_PORT, LISTEN_PORT, b"x"),
                    ihl=6, options=b"\x94\x04\0\0"), ETH_IPV4), drop="ip_options")
-    # IHL 15 in a 34-byte frame: the options check comes before any
-    # length check, so this truncated header counts as ip_options.
+    # IHL 15 in a 34-byte frame: the lengths are checked before options,
+    # so this truncated header is malformed, not ip_options.
     c.add("ipv4_ihl_15_truncated", eth(ipv4(CLIENT4, US4, P_ICMP, b"", ihl=15, total=60)[:20],
-                                       ETH_IPV4), drop="ip_options")
+                                       ETH_IPV4), drop="ip_malformed")
+    c.add("ipv4_total_length_below_ihl",
+          eth(ipv4(CLIENT4, US4, P_ICMP, b"", ihl=6, options=b"\1\1\1\0", total=22), ETH_IPV4),
+          drop="ip_malformed")
     c.add("ipv4_total_length_beyond_frame",
           eth(ipv4(CLIENT4, US4, P_ICMP, echo, total=20 + len(echo) + 1), ETH_IPV4),
           drop="ip_malformed")
@@ -366,31 +397,31 @@ def build(port_mac):
     c.add("icmp_echo_with_eth_padding",
           eth(ipv4(CLIENT4, US4, P_ICMP, icmp4(8, 0, 7, 3)) + b"\xee" * 18, ETH_IPV4),
           tx=[["icmp_echo_reply", CLIENT4, 7, 3, CLIENT_MAC]], counters={"icmp_echo_replies": 1})
-    # eth_input never looks at the destination MAC: a frame unicast to
-    # another station is handled as ours (see the report).
+    # A frame unicast to another station's MAC is not ours, whatever its
+    # IP destination says.
     c.add("icmp_echo_to_other_station_mac",
           eth(ipv4(CLIENT4, US4, P_ICMP, icmp4(8, 0, 7, 4)), ETH_IPV4, "02:00:00:00:00:99"),
-          tx=[["icmp_echo_reply", CLIENT4, 7, 4, CLIENT_MAC]], counters={"icmp_echo_replies": 1})
-    # Replies to sources we cannot reach: counted as replies, then
-    # dropped on output.
+          drop="not_for_us")
+    # A reply to a source we cannot reach is dropped on output and counted
+    # only there, not as a reply.
     c.add("icmp_echo_from_offlink_source",
           eth(ipv4("203.0.113.7", US4, P_ICMP, icmp4(8, 0, 7, 5)), ETH_IPV4),
-          drop="no_route", counters={"icmp_echo_replies": 1})
-    c.add("icmp_echo_from_limited_broadcast",
-          eth(ipv4("255.255.255.255", US4, P_ICMP, icmp4(8, 0, 7, 6)), ETH_IPV4),
-          drop="no_route", counters={"icmp_echo_replies": 1})
+          drop="no_route")
+    # Sources no host sends from: never answered, never learnt.
+    for nm, sa in (("limited_broadcast", "255.255.255.255"),
+                   ("subnet_broadcast", "198.18.0.255"), ("multicast", "224.0.0.5"),
+                   ("loopback", "127.0.0.1"), ("unspecified", "0.0.0.0"),
+                   ("our_own_address", US4)):
+        c.add("icmp_echo_from_" + nm,
+              eth(ipv4(sa, US4, P_ICMP, icmp4(8, 0, 7, 6)), ETH_IPV4, src="02:00:00:00:00:68"),
+              drop="bad_source")
     # On-link source behind a multicast source MAC: not learnt, so the
     # reply waits for ARP (sent) and is dropped.
     c.add("icmp_echo_multicast_src_mac",
           eth(ipv4("198.18.0.77", US4, P_ICMP, icmp4(8, 0, 7, 7)), ETH_IPV4,
               src="01:00:5e:00:00:05"),
           drop="no_neighbour", tx=[["arp_request", "198.18.0.77"]],
-          counters={"icmp_echo_replies": 1, "arp_requests": 1})
-    # Our own address as source: learnt as a neighbour and answered.
-    c.add("icmp_echo_from_our_own_address",
-          eth(ipv4(US4, US4, P_ICMP, icmp4(8, 0, 7, 8)), ETH_IPV4, src="02:00:00:00:00:68"),
-          tx=[["icmp_echo_reply", US4, 7, 8, "02:00:00:00:00:68"]],
-          counters={"icmp_echo_replies": 1})
+          counters={"arp_requests": 1})
 
     # -- UDP (net_udp.c): length, checksum, then listen port or relay range.
     bind = stun(M_BINDING, C_REQUEST)
@@ -425,24 +456,25 @@ def build(port_mac):
     c.add("stun_binding_good_fingerprint", udp4_frame(b),
           tx=[["stun", tid_of(b), C_SUCCESS, 0, CLIENT4, CLIENT_PORT]],
           counters={"rx_client_pkts": 1, "tx_reply_pkts": 1})
-    # A bad magic cookie fails stun_parse's header check (-EINVAL), which
-    # turn_server counts as malformed, not as not_stun (see the report).
+    # A header that does not hold (stun_parse -EINVAL: cookie, length
+    # field against the datagram, size) is not STUN at all: not_stun.
+    # Broken attributes behind a good header are malformed (below).
     c.add("stun_bad_magic_cookie", udp4_frame(stun(M_BINDING, C_REQUEST, cookie=0x2112A443)),
-          drop="malformed", counters=client)
+          drop="not_stun", counters=client)
     c.add("stun_header_truncated", udp4_frame(stun(M_BINDING, C_REQUEST)[:12]),
-          drop="malformed", counters=client)
+          drop="not_stun", counters=client)
     c.add("stun_length_not_multiple_of_4",
-          udp4_frame(stun(M_BINDING, C_REQUEST, b"\0" * 6, length=6)), drop="malformed",
+          udp4_frame(stun(M_BINDING, C_REQUEST, b"\0" * 6, length=6)), drop="not_stun",
           counters=client)
     c.add("stun_length_beyond_datagram",
-          udp4_frame(stun(M_BINDING, C_REQUEST, b"", length=8)), drop="malformed", counters=client)
+          udp4_frame(stun(M_BINDING, C_REQUEST, b"", length=8)), drop="not_stun", counters=client)
     c.add("stun_length_short_of_datagram",
           udp4_frame(stun(M_BINDING, C_REQUEST, stun_attr(A_SOFTWARE, b"abcd"), length=0)),
-          drop="malformed", counters=client)
+          drop="not_stun", counters=client)
     # STUN_MAX_MSG_LEN is 1500: a longer message is not parsed at all.
     c.add("stun_longer_than_1500",
           udp4_frame(stun(M_BINDING, C_REQUEST, stun_attr(A_PADDING, b"\0" * 1500))),
-          drop="malformed", counters=client)
+          drop="not_stun", counters=client)
     b = stun(M_BINDING, C_REQUEST, stun_attr(A_SOFTWARE, b"x" * 12, declared=200))
     c.add("stun_attribute_overruns_message", udp4_frame(b),
           tx=[["stun", tid_of(b), C_ERROR, 400, CLIENT4, CLIENT_PORT]],
@@ -550,8 +582,11 @@ def build(port_mac):
     c.add("ipv6_hop_by_hop_to_all_nodes",
           eth(ipv6(CLIENT6, ALL_NODES, 0, b"\x3a\0\5\2\0\0\1\0" + b"\0" * 8, hlim=1), ETH_IPV6,
               multicast_mac6(ALL_NODES)), drop="ipv6_ext_header")
-    # AH (51) and ESP (50) are not in the extension-header list.
+    # AH (51) is an extension header (RFC 8200 4.1); ESP (50) ends the
+    # chain like an upper layer, which we do not handle.
     c.add("ipv6_next_header_ah", eth(ipv6(CLIENT6, US6, 51, b"\x11\x04" + b"\0" * 22), ETH_IPV6),
+          drop="ipv6_ext_header")
+    c.add("ipv6_next_header_esp", eth(ipv6(CLIENT6, US6, 50, b"\0" * 24), ETH_IPV6),
           drop="l4_unsupported")
     c.add("ipv6_no_next_header", eth(ipv6(CLIENT6, US6, 59, b""), ETH_IPV6),
           drop="l4_unsupported")
@@ -575,16 +610,20 @@ def build(port_mac):
           counters={"rx_client_pkts": 1, "tx_reply_pkts": 1})
     c.add("ipv6_stun_bad_fingerprint", udp6_frame(stun(M_BINDING, C_REQUEST, fingerprint="bad")),
           drop="bad_fingerprint", counters=client)
-    # Nothing checks that the source is unicast: a request from a
-    # multicast source is answered to that group (see the report).
-    b = stun(M_BINDING, C_REQUEST, fingerprint="good")
-    c.add("ipv6_stun_binding_from_multicast_source", udp6_frame(b, src=ALL_NODES),
-          tx=[["stun", tid_of(b), C_SUCCESS, 0, ALL_NODES, CLIENT_PORT]],
-          counters={"rx_client_pkts": 1, "tx_reply_pkts": 1})
-    # The reply is counted as sent before the output stage drops it.
-    c.add("stun_binding_from_limited_broadcast",
-          udp4_frame(stun(M_BINDING, C_REQUEST), src="255.255.255.255"),
-          drop="no_route", counters={"rx_client_pkts": 1, "tx_reply_pkts": 1})
+    # Requests from sources no host sends from are never answered (no
+    # reflection to a group, the link or ourselves).
+    for nm, sa in (("multicast", ALL_NODES), ("loopback", "::1"), ("unspecified", "::"),
+                   ("our_own_address", US6)):
+        c.add("ipv6_stun_binding_from_" + nm,
+              udp6_frame(stun(M_BINDING, C_REQUEST, fingerprint="good"), src=sa),
+              drop="bad_source")
+    for nm, sa in (("limited_broadcast", "255.255.255.255"), ("our_own_address", US4)):
+        c.add("stun_binding_from_" + nm, udp4_frame(stun(M_BINDING, C_REQUEST), src=sa),
+              drop="bad_source")
+    # A reply the output stage drops (no route) is counted there only.
+    c.add("stun_binding_from_offlink_source",
+          udp4_frame(stun(M_BINDING, C_REQUEST), src="203.0.113.8"),
+          drop="no_route", counters={"rx_client_pkts": 1})
 
     # -- ICMPv6 (net_icmp.c)
     c.add("icmp6_truncated", eth(ipv6(CLIENT6, US6, P_ICMP6, e6[:4]), ETH_IPV6),
@@ -601,9 +640,11 @@ def build(port_mac):
           drop="l4_unsupported")
     c.add("icmp6_echo_from_multicast_source",
           eth(ipv6(ALL_NODES, US6, P_ICMP6, icmp6(ALL_NODES, US6, 128, 0, b"\x66\x66\0\2")),
-              ETH_IPV6),
-          tx=[["icmp6_echo_reply", ALL_NODES, 0x6666, 2, multicast_mac6(ALL_NODES)]],
-          counters={"icmp6_echo_replies": 1})
+              ETH_IPV6), drop="bad_source")
+    c.add("icmp6_echo_from_offlink_source",
+          eth(ipv6("2001:db8:2::1", US6, P_ICMP6,
+                   icmp6("2001:db8:2::1", US6, 128, 0, b"\x66\x66\0\3")), ETH_IPV6),
+          drop="no_route")
     c.add("icmp6_echo_to_all_nodes",
           eth(ipv6(CLIENT6, ALL_NODES, P_ICMP6, icmp6(CLIENT6, ALL_NODES, 128, 0, b"\0\1\0\3")),
               ETH_IPV6, multicast_mac6(ALL_NODES)), drop="l4_unsupported")
@@ -642,20 +683,49 @@ def build(port_mac):
     c.add("nd_ns_bad_checksum",
           eth(ipv6(CLIENT6, sn, P_ICMP6, icmp6(CLIENT6, sn, 135, 0, body, bad_cksum=True),
                    hlim=255), ETH_IPV6, snmac), drop="l4_bad_checksum")
-    # An NA nobody asked for, about another on-link host: learnt (despite
-    # the comment in nd_input), freed, uncounted.
+    # An NA nobody asked for, about another on-link host: not learnt
+    # (nd_input learns only targets it solicited or already knows).
     na = b"\x20\0\0\0" + ip6("2001:db8:1::56") + lla_opt(2, "02:00:00:00:00:56")
     c.add("nd_na_unsolicited",
           eth(ipv6("fe80::55", ALL_NODES, P_ICMP6, icmp6("fe80::55", ALL_NODES, 136, 0, na),
                    hlim=255), ETH_IPV6, multicast_mac6(ALL_NODES), "02:00:00:00:00:55"),
-          consumed=True)
+          drop="nd_invalid")
+    # An NA claiming one of our addresses: never learnt.
+    na = b"\x20\0\0\0" + ip6(US6) + lla_opt(2, "02:00:00:00:00:57")
+    c.add("nd_na_for_our_address",
+          eth(ipv6("fe80::57", ALL_NODES, P_ICMP6, icmp6("fe80::57", ALL_NODES, 136, 0, na),
+                   hlim=255), ETH_IPV6, multicast_mac6(ALL_NODES), "02:00:00:00:00:57"),
+          drop="nd_invalid")
+    c.add("nd_na_from_unspecified",
+          eth(ipv6("::", ALL_NODES, P_ICMP6, icmp6("::", ALL_NODES, 136, 0, na), hlim=255),
+              ETH_IPV6, multicast_mac6(ALL_NODES), "02:00:00:00:00:57"), drop="bad_source")
+    # The NA we asked for is learnt: an echo from 2001:db8:1::77 behind a
+    # multicast source MAC (so its source is not learnt) makes us solicit
+    # it; the NA (from another address, so only the NA can teach the
+    # entry) answers; a second echo is then answered to the NA's MAC.
+    asked, asked_mac = "2001:db8:1::77", "02:00:00:00:00:77"
+    for seq, kw in ((10, {"drop": "no_neighbour", "tx": [["nd_ns", asked]],
+                          "counters": {"nd_solicits": 1}}), (11, None)):
+        if kw is None:
+            na = b"\x60\0\0\0" + ip6(asked) + lla_opt(2, asked_mac)
+            c.add("nd_na_solicited_learnt",
+                  eth(ipv6("fe80::78", US6, P_ICMP6, icmp6("fe80::78", US6, 136, 0, na),
+                           hlim=255), ETH_IPV6, src="02:00:00:00:00:78"),
+                  consumed=True, counters={"nd_learnt": 1})
+            kw = {"tx": [["icmp6_echo_reply", asked, 0x6666, seq, asked_mac]],
+                  "counters": {"icmp6_echo_replies": 1}}
+        c.add("icmp6_echo_needs_nd_%d" % seq,
+              eth(ipv6(asked, US6, P_ICMP6, icmp6(asked, US6, 128, 0,
+                                                  struct.pack("!HH", 0x6666, seq))),
+                  ETH_IPV6, src="33:33:00:00:00:77"), **kw)
     c.add("nd_na_truncated",
           eth(ipv6(CLIENT6, US6, P_ICMP6, icmp6(CLIENT6, US6, 136, 0, b"\0" * 12), hlim=255),
               ETH_IPV6), drop="nd_invalid")
 
-    # -- Sizes: the mbufs hold 2048 bytes; net_pcap chains larger frames
-    # into several segments, which eth_input refuses (mbuf_layout). Nothing
-    # checks the port MTU on receive.
+    # -- Sizes: at the default MTU (1500) the mbufs keep DPDK's default
+    # 2048-byte data room (port.c sizes it from the MTU, never below);
+    # net_pcap chains larger frames into several segments, which eth_input
+    # refuses (mbuf_layout). Nothing checks the port MTU on receive.
     def sized(total, dport):
         pay = total - 14 - 20 - 8
         return udp4_frame(b"\xee" * pay, dport=dport)
@@ -772,6 +842,11 @@ def check_stats(exp, st):
     for r in reasons:
         want("drop_" + r, exp["drops"].get(r, 0))
     want("drops_total", sum(exp["drops"].values()))
+    # Every received frame lands in exactly one place (no tx_full here).
+    fates = st.get("drops_total", 0) + sum(st.get(k, 0) for k in RX_FATES)
+    if fates != st.get("rx_pkts"):
+        errs.append("accounting: rx_pkts %s, but drops + replies + learnt = %s" %
+                    (st.get("rx_pkts"), fates))
     return errs
 
 
@@ -863,6 +938,13 @@ def classify_tx(fr, port_mac):
             if s != US6:
                 raise ValueError("echo reply from %s" % s)
             return ["icmp6_echo_reply", d, ident, seq, dmac]
+        if l4[0] == 135:
+            target = str(ipaddress.IPv6Address(l4[8:24]))
+            if hlim != 255 or s != US6 or d != solicited_node(target) or \
+                    dmac != multicast_mac6(d) or l4[24:26] != b"\x01\x01" or \
+                    l4[26:32] != mac(port_mac):
+                raise ValueError("bad NS")
+            return ["nd_ns", target]
         if l4[0] == 136:
             target = str(ipaddress.IPv6Address(l4[8:24]))
             if hlim != 255 or s != target or l4[24:26] != b"\x02\x01" or \

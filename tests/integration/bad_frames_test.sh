@@ -9,7 +9,7 @@
 # dataplane reads them through a net_pcap vdev and writes what it sends
 # to another pcap. The test waits until every frame was received, then
 # requires each drop counter to equal the expectation exactly (every
-# other reason zero), the process to be alive and answering telemetry,
+# other reason zero) and every frame to be accounted for once, the process to be alive and answering telemetry,
 # the tx pcap to hold exactly the expected replies, and a clean exit on
 # SIGTERM.
 #
@@ -54,8 +54,8 @@ done
 tp_log "all $frames frames received"
 
 # The frames were built for net_pcap's usual MAC; say so plainly if the
-# port got another one (eth_input does not filter on it today, but the
-# replies' source MAC is checked below).
+# port got another one (eth_input drops unicast frames to any other MAC as
+# not_for_us, and the replies' source MAC is checked below).
 mac=$(sed -n 's/^port 0 (net_pcap0): .*, mac \([0-9A-Fa-f:]*\),.*/\1/p' "$LOG")
 [ -n "$mac" ] || tp_fail "no port MAC in the log"
 want_mac=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["port_mac"])' "$EXPECT")
