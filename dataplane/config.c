@@ -36,6 +36,9 @@
 #define MTU_MIN 1280 /* IPv6 minimum link MTU */
 #define MTU_MAX 9216
 #define LIFETIME_MAX 86400
+/* Permissions and channels: RFC 8656 fixes them at 300 s and 600 s; the
+ * keys exist so tests can watch them expire, and an hour is plenty. */
+#define PERM_CHAN_LIFETIME_MAX 3600
 #define ALLOCATIONS_MAX (1u << 24)
 #define RATE_MAX 1000000
 
@@ -61,6 +64,8 @@ tp_config_defaults(struct tp_config *cfg)
 	cfg->default_lifetime = TURN_DEFAULT_LIFETIME;
 	cfg->max_lifetime = TURN_MAX_LIFETIME;
 	cfg->nonce_lifetime = 600;
+	cfg->permission_lifetime = TURN_PERMISSION_LIFETIME;
+	cfg->channel_lifetime = TURN_CHANNEL_LIFETIME;
 	cfg->channel_max = TURN_CHANNEL_MAX;
 	cfg->max_allocations = 100000;
 	cfg->user_quota = 0;
@@ -669,6 +674,7 @@ load_turn(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "realm", "software", "fingerprint",
 					     "default_lifetime", "max_lifetime", "nonce_lifetime",
+					     "permission_lifetime", "channel_lifetime",
 					     "channel_max", "users", "rest_secrets", NULL };
 	struct tp_config *cfg = ld->cfg;
 	const config_setting_t *g, *s;
@@ -700,7 +706,11 @@ load_turn(struct loader *ld, const config_setting_t *root)
 	if ((rc = opt_bool(ld, g, "fingerprint", &cfg->fingerprint)) != 0 ||
 	    (rc = opt_u32(ld, g, "default_lifetime", 1, LIFETIME_MAX, &cfg->default_lifetime)) != 0 ||
 	    (rc = opt_u32(ld, g, "max_lifetime", 1, LIFETIME_MAX, &cfg->max_lifetime)) != 0 ||
-	    (rc = opt_u32(ld, g, "nonce_lifetime", 1, LIFETIME_MAX, &cfg->nonce_lifetime)) != 0)
+	    (rc = opt_u32(ld, g, "nonce_lifetime", 1, LIFETIME_MAX, &cfg->nonce_lifetime)) != 0 ||
+	    (rc = opt_u32(ld, g, "permission_lifetime", 1, PERM_CHAN_LIFETIME_MAX,
+			  &cfg->permission_lifetime)) != 0 ||
+	    (rc = opt_u32(ld, g, "channel_lifetime", 1, PERM_CHAN_LIFETIME_MAX,
+			  &cfg->channel_lifetime)) != 0)
 		return rc;
 	rc = opt_u16(ld, g, "channel_max", TURN_CHANNEL_MAX, TURN_CHANNEL_MAX_RFC5766,
 		     &cfg->channel_max);

@@ -95,6 +95,10 @@ struct tp_config {
 	uint32_t default_lifetime;   /* default 600 */
 	uint32_t max_lifetime;       /* default 3600 */
 	uint32_t nonce_lifetime;     /* default 600 */
+	/* RFC 8656's fixed 300 s and 600 s are the defaults; shorter values
+	 * are for tests (expiry without waiting minutes) and non-standard. */
+	uint32_t permission_lifetime; /* default 300 */
+	uint32_t channel_lifetime;    /* default 600 */
 	/* Highest channel number accepted: 0x4FFF (RFC 8656, the default) or
 	 * up to 0x7FFF for clients that still pick from RFC 5766's range. */
 	uint16_t channel_max;

@@ -134,6 +134,8 @@ turn_config_from(const struct dp *dp, struct turn_config *tc)
 	tc->nonce_secret = dp->nonce_secret;
 	tc->nonce_secret_len = sizeof(dp->nonce_secret);
 	tc->nonce_lifetime = c->nonce_lifetime;
+	tc->permission_lifetime = c->permission_lifetime;
+	tc->channel_lifetime = c->channel_lifetime;
 	tc->channel_max = c->channel_max;
 	tc->pw_algs[0] = STUN_PWALG_SHA256;
 	tc->pw_algs[1] = STUN_PWALG_MD5;

@@ -10,6 +10,8 @@
  *       binding allocate stale-nonce mismatch relay 198.18.0.1:40000
  *   turn-probe --server [2001:db8:1::2]:3478 --rest-secret demo-secret \
  *       --rest-user probe expired-rest quota 3
+ *   turn-probe --server 198.18.0.2 --user demo --password demo-pass \
+ *       permission-expiry 3 198.18.0.1:40010 channel-expiry 4 198.18.0.1:40011
  *
  * The messages come from turn_client (dataplane/stun/turn_client.h); this
  * file only moves bytes and checks outcomes. Every receive has a timeout
@@ -402,14 +404,14 @@ err:
 /* ---- scenarios ---- */
 
 static int
-sc_binding(const struct probe *p, const char *name, const char *arg)
+sc_binding(const struct probe *p, const char *name, const char *const *args)
 {
 	struct turn_client_result r;
 	struct session s;
 	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
 	int rc;
 
-	(void)arg;
+	(void)args;
 	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
 		return -1;
 	rc = request(p, &s, OP_BINDING, NULL, &r, NULL);
@@ -429,14 +431,14 @@ sc_binding(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_allocate(const struct probe *p, const char *name, const char *arg)
+sc_allocate(const struct probe *p, const char *name, const char *const *args)
 {
 	struct turn_client_result r;
 	struct session s;
 	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
 	int rc;
 
-	(void)arg;
+	(void)args;
 	if (open_allocated(p, &s, NULL, name, &r) != 0)
 		return -1;
 	if (!r.has_mapped)
@@ -475,16 +477,16 @@ refused(const struct probe *p, const char *name, enum cred_kind kind)
 }
 
 static int
-sc_wrong_password(const struct probe *p, const char *name, const char *arg)
+sc_wrong_password(const struct probe *p, const char *name, const char *const *args)
 {
-	(void)arg;
+	(void)args;
 	return refused(p, name, CRED_WRONG);
 }
 
 static int
-sc_expired_rest(const struct probe *p, const char *name, const char *arg)
+sc_expired_rest(const struct probe *p, const char *name, const char *const *args)
 {
-	(void)arg;
+	(void)args;
 	return refused(p, name, CRED_EXPIRED);
 }
 
@@ -511,14 +513,14 @@ tamper_nonce(struct turn_client *c)
 }
 
 static int
-sc_stale_nonce(const struct probe *p, const char *name, const char *arg)
+sc_stale_nonce(const struct probe *p, const char *name, const char *const *args)
 {
 	uint8_t req[STUN_MAX_MSG_LEN];
 	struct turn_client_result r;
 	struct session s;
 	int rc, n;
 
-	(void)arg;
+	(void)args;
 	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
 		return -1;
 	/* Learn a nonce, then spoil it. */
@@ -556,13 +558,13 @@ out:
 }
 
 static int
-sc_mismatch(const struct probe *p, const char *name, const char *arg)
+sc_mismatch(const struct probe *p, const char *name, const char *const *args)
 {
 	struct turn_client_result r;
 	struct session s;
 	int rc;
 
-	(void)arg;
+	(void)args;
 	if (open_allocated(p, &s, NULL, name, &r) != 0)
 		return -1;
 	rc = request(p, &s, OP_ALLOCATE, NULL, &r, NULL);
@@ -575,14 +577,14 @@ sc_mismatch(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_bad_transport(const struct probe *p, const char *name, const char *arg)
+sc_bad_transport(const struct probe *p, const char *name, const char *const *args)
 {
 	struct op_args a = { .alloc.transport = 6 };
 	struct turn_client_result r;
 	struct session s;
 	int rc;
 
-	(void)arg;
+	(void)args;
 	if (open_or_fail(p, &s, CRED_GOOD, name) != 0)
 		return -1;
 	rc = request(p, &s, OP_ALLOCATE, &a, &r, NULL);
@@ -595,8 +597,9 @@ sc_bad_transport(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_peer_denied(const struct probe *p, const char *name, const char *arg)
+sc_peer_denied(const struct probe *p, const char *name, const char *const *args)
 {
+	const char *arg = args[0];
 	struct turn_client_alloc_opts o = { 0 };
 	struct stun_addr peer;
 	struct op_args a = { .peers = &peer, .n_peer = 1 };
@@ -620,8 +623,9 @@ sc_peer_denied(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_quota(const struct probe *p, const char *name, const char *arg)
+sc_quota(const struct probe *p, const char *name, const char *const *args)
 {
+	const char *arg = args[0];
 	static struct session s[QUOTA_MAX + 1];
 	struct turn_client_result r;
 	char *end;
@@ -650,7 +654,7 @@ sc_quota(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_bad_channel(const struct probe *p, const char *name, const char *arg)
+sc_bad_channel(const struct probe *p, const char *name, const char *const *args)
 {
 	struct stun_addr peer;
 	struct op_args a = { .peers = &peer, .n_peer = 1, .channel = 0x3FFF };
@@ -658,7 +662,7 @@ sc_bad_channel(const struct probe *p, const char *name, const char *arg)
 	struct session s;
 	int rc;
 
-	(void)arg;
+	(void)args;
 	stun_addr_from_string(&peer, SOME_PEER4, 0);
 	if (open_allocated(p, &s, NULL, name, &r) != 0)
 		return -1;
@@ -672,14 +676,14 @@ sc_bad_channel(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_refresh_delete(const struct probe *p, const char *name, const char *arg)
+sc_refresh_delete(const struct probe *p, const char *name, const char *const *args)
 {
 	struct op_args a = { .has_lifetime = true, .lifetime = 0 };
 	struct turn_client_result r;
 	struct session s;
 	int rc;
 
-	(void)arg;
+	(void)args;
 	if (open_allocated(p, &s, NULL, name, &r) != 0)
 		return -1;
 	rc = request(p, &s, OP_REFRESH, &a, &r, NULL);
@@ -699,8 +703,9 @@ sc_refresh_delete(const struct probe *p, const char *name, const char *arg)
 }
 
 static int
-sc_expiry(const struct probe *p, const char *name, const char *arg)
+sc_expiry(const struct probe *p, const char *name, const char *const *args)
 {
+	const char *arg = args[0];
 	struct turn_client_alloc_opts o = { .has_lifetime = true };
 	struct op_args a = { 0 };
 	struct turn_client_result r;
@@ -819,8 +824,9 @@ echo_once(const struct probe *p, const char *name, struct session *s, const uint
  * indications. Lock-step, so one lost datagram is a FAIL.
  */
 static int
-sc_relay(const struct probe *p, const char *name, const char *arg)
+sc_relay(const struct probe *p, const char *name, const char *const *args)
 {
+	const char *arg = args[0];
 	uint8_t out[STUN_MAX_MSG_LEN], payload[1100];
 	struct turn_client_alloc_opts o = { 0 };
 	struct stun_addr pa, pb, both[2];
@@ -898,12 +904,299 @@ out_fds:
 	return rc;
 }
 
+/* ---- permission and channel expiry ---- */
+
+/* A lifetime argument of 1..EXPIRY_MAX seconds; FAIL printed otherwise. */
+static int
+seconds_arg(const char *name, const char *arg, unsigned long *secs)
+{
+	char *end;
+
+	*secs = strtoul(arg, &end, 10);
+	if (*arg == 0 || *end != 0 || *secs == 0 || *secs > EXPIRY_MAX)
+		return fail(name, "expected a lifetime of 1 to %d seconds, got '%s'", EXPIRY_MAX,
+			    arg);
+	return 0;
+}
+
+/* Sleep @secs, plus a second of slack for the server's clock. */
+static void
+outlive(unsigned long secs)
+{
+	for (unsigned int left = (unsigned int)secs + 1; left > 0;)
+		left = sleep(left);
+}
+
+/*
+ * The start of an expiry scenario: parse "SECONDS PEER_ADDR", bind an
+ * echo peer on PEER_ADDR (*pfd) and allocate for its family with the
+ * longest lifetime the server grants, so that only the permission or
+ * channel under test can lapse during the wait. Returns 0, or -1 with
+ * FAIL printed and nothing left open.
+ */
+static int
+expiry_open(const struct probe *p, const char *name, const char *const *args,
+	    unsigned long *secs, struct stun_addr *peer, int *pfd, struct session *s)
+{
+	struct turn_client_alloc_opts o = { .has_lifetime = true, .lifetime = EXPIRY_MAX };
+	struct turn_client_result r;
+	int rc;
+
+	*pfd = -1;
+	if (seconds_arg(name, args[0], secs) != 0)
+		return -1;
+	if (stun_addr_from_string(peer, args[1], 0) != 0 || peer->port == 0)
+		return fail(name, "expected a peer address with a port, got '%s'", args[1]);
+	rc = udp_bind(peer, false);
+	if (rc < 0)
+		return fail(name, "expected to bind the echo peer on %s, got %s", args[1],
+			    strerror(-rc));
+	*pfd = rc;
+	if (peer->family == STUN_FAMILY_IPV6)
+		o.family = STUN_FAMILY_IPV6;
+	if (open_allocated(p, s, &o, name, &r) != 0)
+		goto err;
+	/* The checks after the wait take a few timeouts more. */
+	if (!r.has_lifetime || r.lifetime < *secs + 30) {
+		fail(name, "expected an allocation lifetime of at least %lu s, got %u", *secs + 30,
+		     r.lifetime);
+		session_close(p, s);
+		goto err;
+	}
+	return 0;
+
+err:
+	close(*pfd);
+	*pfd = -1;
+	return -1;
+}
+
+/*
+ * Send @out (already framed) from the client; the peer socket @pfd must
+ * receive nothing within the timeout, because the server dropped it.
+ * Returns 0 or prints FAIL.
+ */
+static int
+not_relayed(const struct probe *p, const char *name, struct session *s, const uint8_t *out,
+	    size_t out_len, int pfd, const char *what)
+{
+	uint8_t buf[RECV_MAX];
+	int n, rc;
+
+	rc = udp_send(s->fd, out, out_len, NULL);
+	if (rc != 0)
+		return fail(name, "expected to send %s, got %s", what, strerror(-rc));
+	n = udp_recv_wait(pfd, buf, sizeof(buf), p->timeout_ms, NULL);
+	if (n >= 0)
+		return fail(name, "expected %s to be dropped, got %d bytes at the peer", what, n);
+	if (n != -ETIMEDOUT)
+		return fail(name, "expected %s to be dropped, got %s at the peer", what,
+			    strerror(-n));
+	return 0;
+}
+
+/*
+ * A datagram from the peer socket @pfd to the relayed address must not
+ * reach the client within the timeout (late responses are skipped).
+ * Returns 0 or prints FAIL.
+ */
+static int
+not_forwarded(const struct probe *p, const char *name, struct session *s, int pfd)
+{
+	static const uint8_t hello[] = "from the peer";
+	uint8_t buf[RECV_MAX];
+	struct turn_client_data d;
+	int64_t deadline;
+	int n, rc;
+
+	rc = udp_send(pfd, hello, sizeof(hello), &s->relay);
+	if (rc != 0)
+		return fail(name, "expected to send from the peer, got %s", strerror(-rc));
+	deadline = now_ms() + p->timeout_ms;
+	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+		n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+		if (n == -ETIMEDOUT)
+			return 0;
+		if (n < 0)
+			return fail(name, "expected silence at the client, got %s", strerror(-n));
+		if (turn_client_parse_data(buf, (size_t)n, &d) != -ENOMSG)
+			return fail(name, "expected the peer's datagram to be dropped, got it at "
+					  "the client");
+	}
+	return fail(name, "expected silence at the client, got over %d datagrams", STRAY_MAX);
+}
+
+/* A Send indication of @payload to @peer echoed back as a Data
+ * indication. Returns 0 or prints FAIL. */
+static int
+echo_send(const struct probe *p, const char *name, struct session *s,
+	  const struct stun_addr *peer, int pfd, const uint8_t *payload, size_t len)
+{
+	uint8_t out[STUN_MAX_MSG_LEN];
+	int n = turn_client_send(&s->c, peer, payload, len, false, out, sizeof(out));
+
+	if (n < 0)
+		return fail(name, "expected to build a Send indication, got %s", strerror(-n));
+	return echo_once(p, name, s, out, (size_t)n, payload, len, pfd, peer,
+			 TURN_CLIENT_DATA_INDICATION);
+}
+
+/*
+ * A permission lapses after SECONDS (the server's
+ * turn.permission_lifetime): a Send indication to PEER_ADDR is echoed
+ * while the permission is young; SECONDS + 1 later a Send indication
+ * does not reach the peer and the peer's datagram does not reach the
+ * client; a new CreatePermission brings the echo back.
+ */
+static int
+sc_permission_expiry(const struct probe *p, const char *name, const char *const *args)
+{
+	uint8_t out[STUN_MAX_MSG_LEN], payload[64];
+	struct stun_addr peer;
+	struct op_args a = { .peers = &peer, .n_peer = 1 };
+	struct turn_client_result r;
+	struct session s;
+	unsigned long secs;
+	int pfd, rc, n;
+
+	if (expiry_open(p, name, args, &secs, &peer, &pfd, &s) != 0)
+		return -1;
+	fill(payload, sizeof(payload), 1);
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission", &s, rc, &r, 0) != 0 ||
+	    echo_send(p, name, &s, &peer, pfd, payload, sizeof(payload)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	outlive(secs);
+	n = turn_client_send(&s.c, &peer, payload, sizeof(payload), false, out, sizeof(out));
+	if (n < 0) {
+		rc = fail(name, "expected to build a Send indication, got %s", strerror(-n));
+		goto out;
+	}
+	if (not_relayed(p, name, &s, out, (size_t)n, pfd,
+			"a Send indication after the permission lapsed") != 0 ||
+	    not_forwarded(p, name, &s, pfd) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission after the lapse", &s, rc, &r, 0) != 0 ||
+	    echo_send(p, name, &s, &peer, pfd, payload, sizeof(payload)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = pass(name, "echoed, dropped both ways after %lu s, echoed after a new "
+			"CreatePermission", secs + 1);
+out:
+	session_close(p, &s);
+	close(pfd);
+	return rc;
+}
+
+/* A ChannelBind of @channel to @peer must get @want (0: success). */
+static int
+bind_expect(const struct probe *p, const char *name, struct session *s, uint16_t channel,
+	    const struct stun_addr *peer, uint16_t want, const char *what)
+{
+	struct op_args a = { .peers = peer, .n_peer = 1, .channel = channel };
+	struct turn_client_result r;
+	int rc = request(p, s, OP_BIND, &a, &r, NULL);
+
+	return expect(name, what, s, rc, &r, want);
+}
+
+/* ChannelData of @payload on RELAY_CHANNEL echoed back as ChannelData. */
+static int
+echo_channel(const struct probe *p, const char *name, struct session *s,
+	     const struct stun_addr *peer, int pfd, const uint8_t *payload, size_t len)
+{
+	uint8_t out[STUN_MAX_MSG_LEN];
+	int n = turn_client_channeldata(out, sizeof(out), RELAY_CHANNEL, payload, len, false);
+
+	if (n < 0)
+		return fail(name, "expected to build ChannelData, got %s", strerror(-n));
+	return echo_once(p, name, s, out, (size_t)n, payload, len, pfd, peer,
+			 TURN_CLIENT_CHANNELDATA);
+}
+
+/*
+ * A channel lapses after SECONDS (the server's turn.channel_lifetime) and
+ * then stays reserved for the quarantine (RFC 8656 12). ChannelData on
+ * RELAY_CHANNEL to PEER_ADDR is echoed while the channel is young.
+ * SECONDS + 1 later the permission is renewed with CreatePermission, so
+ * that whatever turn.permission_lifetime is, a drop can only be the
+ * channel's; then:
+ *  - a Send indication is echoed as a Data indication, not ChannelData
+ *    (the server has no channel for the peer any more);
+ *  - ChannelData on the number is dropped;
+ *  - the number bound to another peer, and another number bound to the
+ *    peer, get 400 (number and peer are quarantined);
+ *  - the same number to the same peer succeeds (a refresh, allowed in
+ *    quarantine) and ChannelData is echoed again.
+ */
+static int
+sc_channel_expiry(const struct probe *p, const char *name, const char *const *args)
+{
+	uint8_t out[STUN_MAX_MSG_LEN], payload[64];
+	struct stun_addr peer, other;
+	struct op_args a = { .peers = &peer, .n_peer = 1 };
+	struct turn_client_result r;
+	struct session s;
+	unsigned long secs;
+	int pfd, rc, n;
+
+	if (expiry_open(p, name, args, &secs, &peer, &pfd, &s) != 0)
+		return -1;
+	other = peer;
+	other.port = peer.port == 65535 ? 65534 : peer.port + 1;
+	fill(payload, sizeof(payload), 2);
+	if (bind_expect(p, name, &s, RELAY_CHANNEL, &peer, 0, "ChannelBind") != 0 ||
+	    echo_channel(p, name, &s, &peer, pfd, payload, sizeof(payload)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	outlive(secs);
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission after the channel lapsed", &s, rc, &r, 0) != 0 ||
+	    echo_send(p, name, &s, &peer, pfd, payload, sizeof(payload)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	n = turn_client_channeldata(out, sizeof(out), RELAY_CHANNEL, payload, sizeof(payload),
+				    false);
+	if (n < 0) {
+		rc = fail(name, "expected to build ChannelData, got %s", strerror(-n));
+		goto out;
+	}
+	if (not_relayed(p, name, &s, out, (size_t)n, pfd,
+			"ChannelData after the channel lapsed") != 0 ||
+	    bind_expect(p, name, &s, RELAY_CHANNEL, &other, 400,
+			"ChannelBind of the quarantined number to another peer") != 0 ||
+	    bind_expect(p, name, &s, RELAY_CHANNEL + 1, &peer, 400,
+			"ChannelBind of another number to the quarantined peer") != 0 ||
+	    bind_expect(p, name, &s, RELAY_CHANNEL, &peer, 0,
+			"ChannelBind of the same number and peer in quarantine") != 0 ||
+	    echo_channel(p, name, &s, &peer, pfd, payload, sizeof(payload)) != 0) {
+		rc = -1;
+		goto out;
+	}
+	rc = pass(name, "echoed, dropped after %lu s, 400 for the number or peer elsewhere, "
+			"rebound and echoed", secs + 1);
+out:
+	session_close(p, &s);
+	close(pfd);
+	return rc;
+}
+
 /* ---- main ---- */
 
 struct scenario {
 	const char *name;
-	const char *arg; /* what the argument is, NULL if none */
-	int (*run)(const struct probe *p, const char *name, const char *arg);
+	/* What the arguments are, space-separated ("SECONDS PEER_ADDR"), or
+	 * NULL if none; run gets that many in args. */
+	const char *arg;
+	int (*run)(const struct probe *p, const char *name, const char *const *args);
 };
 
 static const struct scenario scenarios[] = {
@@ -920,6 +1213,8 @@ static const struct scenario scenarios[] = {
 	{ "relay", "PEER_ADDR", sc_relay },
 	{ "refresh-delete", NULL, sc_refresh_delete },
 	{ "expiry", "LIFETIME_SECONDS", sc_expiry },
+	{ "permission-expiry", "SECONDS PEER_ADDR", sc_permission_expiry },
+	{ "channel-expiry", "SECONDS PEER_ADDR", sc_channel_expiry },
 };
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -939,6 +1234,17 @@ usage(FILE *f)
 		fprintf(f, " %s%s%s", scenarios[i].name, scenarios[i].arg ? " " : "",
 			scenarios[i].arg ? scenarios[i].arg : "");
 	fprintf(f, "\n");
+}
+
+/* How many arguments @sc takes: the words of its description. */
+static int
+scenario_nargs(const struct scenario *sc)
+{
+	int n = sc->arg != NULL;
+
+	for (const char *c = sc->arg; c != NULL && *c != 0; c++)
+		n += *c == ' ';
+	return n;
 }
 
 static const struct scenario *
@@ -1060,16 +1366,19 @@ main(int argc, char **argv)
 			fprintf(stderr, "turn-probe: unknown scenario '%s'\n", argv[i]);
 			goto bad;
 		}
-		if (sc->arg != NULL && ++i >= argc) {
+		if (scenario_nargs(sc) > argc - 1 - i) {
 			fprintf(stderr, "turn-probe: %s needs %s\n", sc->name, sc->arg);
 			goto bad;
 		}
+		i += scenario_nargs(sc);
 	}
 	for (int i = optind; i < argc; i++) {
 		const struct scenario *sc = scenario_find(argv[i]);
-		const char *arg = sc->arg != NULL ? argv[++i] : NULL;
+		const char *const *args = (const char *const *)&argv[i + 1];
+
+		i += scenario_nargs(sc);
 		run++;
-		if (sc->run(&p, sc->name, arg) != 0)
+		if (sc->run(&p, sc->name, args) != 0)
 			failed++;
 	}
 	fprintf(stderr, "turn-probe: %u scenario(s), %u failed\n", run, failed);

@@ -110,6 +110,8 @@ test_defaults(void **state)
 	assert_int_equal(cfg.default_lifetime, 600);
 	assert_int_equal(cfg.max_lifetime, 3600);
 	assert_int_equal(cfg.nonce_lifetime, 600);
+	assert_int_equal(cfg.permission_lifetime, 300);
+	assert_int_equal(cfg.channel_lifetime, 600);
 	assert_int_equal(cfg.channel_max, 0x4FFF);
 	assert_int_equal(cfg.max_allocations, 100000);
 	assert_int_equal(cfg.user_quota, 0);
@@ -165,6 +167,8 @@ test_local_conf(void **state)
 	assert_true(cfg.fingerprint);
 	assert_int_equal(cfg.default_lifetime, 600);
 	assert_int_equal(cfg.max_lifetime, 3600);
+	assert_int_equal(cfg.permission_lifetime, 300);
+	assert_int_equal(cfg.channel_lifetime, 600);
 	assert_int_equal(cfg.n_users, 1);
 	assert_string_equal(cfg.users[0].name, "demo");
 	assert_string_equal(cfg.users[0].password, "demo-pass");
@@ -217,6 +221,8 @@ test_example_conf(void **state)
 	assert_string_equal(cfg.realm, "turnpike.example");
 	assert_true(cfg.fingerprint);
 	assert_int_equal(cfg.nonce_lifetime, 600);
+	assert_int_equal(cfg.permission_lifetime, 300);
+	assert_int_equal(cfg.channel_lifetime, 600);
 	assert_int_equal(cfg.n_users, 2);
 	assert_string_equal(cfg.users[1].name, "probe");
 	assert_int_equal(cfg.rest.n, 2);
@@ -267,6 +273,7 @@ test_accepted(void **state)
 		"relay = { addresses = ( \"198.18.0.3\" ); port_min = 1; port_max = 1; };\n"
 		"turn = { realm = \"r\"; software = \"\"; default_lifetime = 1;\n"
 		"  max_lifetime = 1; nonce_lifetime = 86400; users = ();\n"
+		"  permission_lifetime = 1; channel_lifetime = 3600;\n"
 		"  rest_secrets = []; };\n"
 		"limits = { max_allocations = 16777216L; user_quota = 0; };\n"
 		"peers = { default_deny = false; allow = [ \"0.0.0.0/0\", \"::/0\",\n"
@@ -281,10 +288,12 @@ test_accepted(void **state)
 	assert_ip(&cfg.gateway4, "198.19.255.1");
 	assert_int_equal(cfg.relay_port_min, 1);
 	assert_int_equal(cfg.relay_port_max, 1);
+	assert_int_equal(cfg.permission_lifetime, 1);
+	assert_int_equal(cfg.channel_lifetime, 3600);
 	assert_int_equal(cfg.max_allocations, 16777216);
 	assert_false(cfg.default_deny);
 	assert_int_equal(cfg.n_allow, 5);
-	assert_int_equal(cfg.allow[3].line, 10);
+	assert_int_equal(cfg.allow[3].line, 11);
 	assert_int_equal(cfg.n_deny, 0);
 }
 
@@ -364,6 +373,18 @@ static const struct bad_case bad_cases[] = {
 	  "F:1: ports[0].rx_queues: 0 is out of range (1..32)" },
 	{ "lifetime 0", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; nonce_lifetime = 0; };\n",
 	  "F:4: turn.nonce_lifetime: 0 is out of range (1..86400)" },
+	{ "permission_lifetime 0",
+	  L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; permission_lifetime = 0; };\n",
+	  "F:4: turn.permission_lifetime: 0 is out of range (1..3600)" },
+	{ "permission_lifetime above an hour",
+	  L_PORTS L_NET L_RELAY "turn = { realm = \"r\";\n  permission_lifetime = 3601; };\n",
+	  "F:5: turn.permission_lifetime: 3601 is out of range (1..3600)" },
+	{ "channel_lifetime 0",
+	  L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_lifetime = 0; };\n",
+	  "F:4: turn.channel_lifetime: 0 is out of range (1..3600)" },
+	{ "channel_lifetime above an hour",
+	  L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_lifetime = 7200; };\n",
+	  "F:4: turn.channel_lifetime: 7200 is out of range (1..3600)" },
 	{ "channel_max below RFC 8656", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_max = 0x4000; };\n",
 	  "F:4: turn.channel_max: 16384 is out of range (20479..32767)" },
 	{ "channel_max above RFC 5766", L_PORTS L_NET L_RELAY "turn = { realm = \"r\"; channel_max = 0x8000; };\n",
