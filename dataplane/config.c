@@ -319,24 +319,6 @@ ip_parse(const char *s, struct stun_addr *a)
 	return 0;
 }
 
-/* Strict decimal prefix length: digits only, at most @max. */
-static int
-prefix_parse(const char *s, unsigned int max, unsigned int *out)
-{
-	unsigned int v = 0;
-	size_t n;
-
-	for (n = 0; s[n] != '\0'; n++) {
-		if (s[n] < '0' || s[n] > '9' || n >= 3)
-			return -EINVAL;
-		v = v * 10 + (unsigned int)(s[n] - '0');
-	}
-	if (n == 0 || v > max)
-		return -EINVAL;
-	*out = v;
-	return 0;
-}
-
 static unsigned int
 family_bits(const struct stun_addr *a)
 {
@@ -513,7 +495,7 @@ load_local_addr(struct loader *ld, const config_setting_t *s, struct stun_addr *
 		return report(ld, s, NULL, "\"%s\" is not an IPv4 or IPv6 address", buf);
 	if (!is_unicast(a))
 		return report(ld, s, NULL, "%s is not a unicast address", buf);
-	if (prefix_parse(slash + 1, family_bits(a), &len) != 0)
+	if (tp_prefix_len_parse(slash + 1, family_bits(a), &len) != 0)
 		return report(ld, s, NULL, "prefix length \"%s\" is not in 0..%u", slash + 1,
 			      family_bits(a));
 	*plen = (uint8_t)len;

@@ -173,9 +173,8 @@ parse_ip(const char *s, int *fam, struct u128 *v)
 	return -EINVAL;
 }
 
-/* Decimal 0..@max, digits only, no sign, at most three digits. */
-static int
-parse_prefix(const char *s, unsigned int max, unsigned int *out)
+int
+tp_prefix_len_parse(const char *s, unsigned int max, unsigned int *out)
 {
 	unsigned int v = 0;
 	size_t n;
@@ -241,7 +240,7 @@ parse_rule(const char *rule, int *fam, struct pp_range *r, const char **why)
 		if (parse_ip(buf, fam, &r->lo) != 0)
 			RULE_FAIL("not an address before '/'");
 		width = *fam == PP_V4 ? 32 : 128;
-		if (parse_prefix(slash + 1, width, &plen) != 0)
+		if (tp_prefix_len_parse(slash + 1, width, &plen) != 0)
 			RULE_FAIL(*fam == PP_V4 ? "prefix length must be 0..32"
 						: "prefix length must be 0..128");
 		host = u128_low_ones(width - plen);

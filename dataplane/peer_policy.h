@@ -75,6 +75,11 @@ int tp_peer_policy_add(struct tp_peer_policy *p, bool allow, const char *rule);
  * as tp_peer_policy_add. */
 int tp_peer_policy_deny_always(struct tp_peer_policy *p, const char *rule);
 
+/* A prefix length: decimal 0..@max, digits only, no sign, at most three
+ * digits (shared with the config loader's "addr/len" settings). Returns
+ * 0 or -EINVAL. */
+int tp_prefix_len_parse(const char *s, unsigned int max, unsigned int *out);
+
 /* Syntax check only, for the config loader: 0, or -EINVAL with *why (if
  * @why is not NULL) set to a static phrase saying what is wrong. */
 int tp_peer_rule_check(const char *rule, const char **why);
