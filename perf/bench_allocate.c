@@ -17,8 +17,7 @@
 
 #include "bench_cases.h"
 #include "stun_cred.h"
-#include "stun_integrity.h"
-#include "stun_msg.h"
+#include "turn_client.h"
 #include "turn_relay_pool.h"
 #include "turn_server.h"
 #include "turn_table.h"
@@ -69,24 +68,6 @@ bench_relay_free(void *ctx, const struct stun_addr *relay)
 	turn_relay_pool_free(st->pool, relay);
 }
 
-static int
-build_allocate(uint8_t *buf, const uint8_t *tid, const uint8_t *nonce, size_t nonce_len,
-	       const struct stun_hmac_key *k)
-{
-	struct stun_builder b;
-	const uint8_t transport[4] = {TURN_TRANSPORT_UDP, 0, 0, 0};
-	stun_build_init(&b, buf, REQ_MAX, TURN_METHOD_ALLOCATE, STUN_CLASS_REQUEST, tid);
-	stun_put_attr(&b, STUN_ATTR_REQUESTED_TRANSPORT, transport, 4);
-	if (nonce != NULL) {
-		stun_put_attr(&b, STUN_ATTR_USERNAME, "gorst", 5);
-		stun_put_attr(&b, STUN_ATTR_REALM, realm, sizeof(realm) - 1);
-		stun_put_attr(&b, STUN_ATTR_NONCE, nonce, nonce_len);
-		stun_put_integrity_sha1(&b, k);
-	}
-	stun_put_fingerprint(&b);
-	return stun_build_finish(&b);
-}
-
 static void
 alloc_teardown(void *arg)
 {
@@ -104,42 +85,42 @@ alloc_teardown(void *arg)
 }
 
 /* Fetch a nonce for every client with an unauthenticated Allocate, then
- * build its authenticated request. */
+ * build its authenticated request, as a real client (turn_client) does. */
 static int
 prepare_requests(struct alloc_state *st)
 {
-	struct stun_hmac_key k;
 	uint8_t obuf[TURN_OUT_BUF];
-	stun_hmac_key_init(&k, st->key, sizeof(st->key));
+	uint8_t first[REQ_MAX];
 
 	for (unsigned int i = 0; i < st->n; i++) {
-		uint8_t tid[STUN_TID_LEN] = {0xbe, 0x4c};
-		memcpy(tid + 4, &i, sizeof(i));
+		struct turn_client c;
+		struct turn_client_result r;
+		struct turn_out o;
 		uint8_t cip[4] = {198, 19, (uint8_t)(i >> 16), (uint8_t)(i >> 8)};
-		stun_addr_set_v4(&st->ft[i].client, cip, (uint16_t)(1024 + (i & 0xff) * 200 + 1));
-		st->ft[i].server = (struct stun_addr){0};
 		uint8_t sip[4] = {198, 18, 0, 1};
+		int len, rc = -EPROTO;
+
+		stun_addr_set_v4(&st->ft[i].client, cip, (uint16_t)(1024 + (i & 0xff) * 200 + 1));
 		stun_addr_set_v4(&st->ft[i].server, sip, 3478);
 		st->ft[i].proto = TURN_TRANSPORT_UDP;
 
-		int len = build_allocate(st->req[i], tid, NULL, 0, NULL);
-		struct turn_out o;
-		if (len < 0 || turn_server_handle_client(st->srv, &st->ft[i], st->req[i], (size_t)len,
-							 BENCH_NOW, obuf, sizeof(obuf),
-							 &o) != TURN_REPLY ||
-		    o.error != STUN_ERR_UNAUTHENTICATED)
+		if (turn_client_init(&c, "gorst", "hero") != 0)
 			return -EPROTO;
-		struct stun_msg m;
-		if (stun_parse(&m, o.hdr, o.hdr_len) != 0)
-			return -EPROTO;
-		const struct stun_attr *n = stun_msg_attr(&m, STUN_SLOT_NONCE);
-		if (n == NULL)
-			return -EPROTO;
-		tid[2] = 1;
-		len = build_allocate(st->req[i], tid, stun_attr_value(&m, n), n->len, &k);
-		if (len < 0)
-			return -EPROTO;
-		st->len[i] = (uint16_t)len;
+		c.fingerprint = true;
+		len = turn_client_allocate(&c, NULL, first, sizeof(first));
+		if (len > 0 &&
+		    turn_server_handle_client(st->srv, &st->ft[i], first, (size_t)len, BENCH_NOW,
+					      obuf, sizeof(obuf), &o) == TURN_REPLY &&
+		    turn_client_parse_response(&c, o.hdr, o.hdr_len, &r) == 0 && r.retry) {
+			len = turn_client_allocate(&c, NULL, st->req[i], REQ_MAX);
+			if (len > 0) {
+				st->len[i] = (uint16_t)len;
+				rc = 0;
+			}
+		}
+		turn_client_fini(&c);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
