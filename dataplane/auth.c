@@ -5,12 +5,20 @@
 #include <string.h>
 
 #include "auth.h"
+#include "authq.h"
+#include "keycache.h"
 #include "peer_policy.h"
 #include "quota.h"
 #include "ratelimit.h"
 #include "stun_cred.h"
 
 #define DP_RATELIMIT_SLOTS 65536
+#define DP_KEYCACHE_SETS 256    /* x 4 ways: 1024 keys per worker, ~650 KB */
+
+_Static_assert(STUN_USERNAME_MAX <= KEYCACHE_ID_MAX && STUN_USERHASH_LEN <= KEYCACHE_ID_MAX,
+	       "a USERNAME or USERHASH must fit a key cache identity");
+_Static_assert(STUN_KEY_MAX_LEN <= KEYCACHE_KEY_MAX && TURN_QUOTA_USER_MAX <= KEYCACHE_USER_MAX,
+	       "keys and user names must fit a key cache value");
 
 struct dp_user {
 	char name[STUN_USERNAME_MAX + 1];
@@ -21,8 +29,9 @@ struct dp_user {
 };
 
 /* At most TP_CFG_MAX_USERS (64) users, so a linear scan is a few cache
- * lines of comparisons and needs no hash table; Redis-backed users (#5)
- * will come through a per-worker cache instead. */
+ * lines of comparisons and needs no hash table. Only the main lcore scans
+ * it, for the lookups the workers' key caches missed; Redis-backed users
+ * (#5) will answer the same lookups. */
 struct dp_users {
 	unsigned int n;
 	struct dp_user u[TP_CFG_MAX_USERS];
@@ -58,17 +67,16 @@ dp_users_destroy(struct dp_users *u)
 }
 
 static const struct dp_user *
-users_find(const struct dp_users *us, const struct turn_cred_req *req)
+users_find(const struct dp_users *us, const struct keycache_id *id)
 {
 	for (unsigned int i = 0; i < us->n; i++) {
 		const struct dp_user *u = &us->u[i];
 
-		if (req->username != NULL) {
-			if (u->name_len == req->username_len &&
-			    memcmp(u->name, req->username, u->name_len) == 0)
+		if (id->kind == KEYCACHE_NAME) {
+			if (u->name_len == id->len && memcmp(u->name, id->bytes, u->name_len) == 0)
 				return u;
-		} else if (req->userhash != NULL &&
-			   memcmp(u->userhash, req->userhash, STUN_USERHASH_LEN) == 0) {
+		} else if (id->len == STUN_USERHASH_LEN &&
+			   memcmp(u->userhash, id->bytes, STUN_USERHASH_LEN) == 0) {
 			return u;
 		}
 	}
@@ -77,27 +85,74 @@ users_find(const struct dp_users *us, const struct turn_cred_req *req)
 
 /* The realm in the request was checked against ours by turn_server, and
  * the keys were derived with ours, so only the name matters here. */
-static int
-hook_cred_lookup(void *ctx, const struct turn_cred_req *req, struct turn_cred *out)
+int
+dp_users_resolve(const struct dp_users *us, const struct keycache_id *id,
+		 struct keycache_val *out)
 {
-	const struct dp_hook_ctx *h = ctx;
-	const struct dp_user *u = users_find(h->users, req);
+	const struct dp_user *u = users_find(us, id);
 
 	if (u == NULL)
 		return -ENOENT;
-	if (req->alg == STUN_PWALG_SHA256) {
+	if (id->alg == STUN_PWALG_SHA256) {
 		memcpy(out->key, u->sha256, sizeof(u->sha256));
 		out->key_len = sizeof(u->sha256);
-	} else if (req->alg == STUN_PWALG_MD5) {
+	} else if (id->alg == STUN_PWALG_MD5) {
 		memcpy(out->key, u->md5, sizeof(u->md5));
 		out->key_len = sizeof(u->md5);
 	} else {
 		return -EOPNOTSUPP;
 	}
+	out->negative = false;
 	out->user_len = u->name_len < TURN_QUOTA_USER_MAX ? (uint8_t)u->name_len
 							  : TURN_QUOTA_USER_MAX;
 	memcpy(out->user, u->name, out->user_len);
 	return 0;
+}
+
+/*
+ * From the worker's key cache: a hit answers at once, a negative entry
+ * is an unknown user (401). A miss joins or sends a lookup to the main
+ * lcore and returns -EAGAIN: the server answers nothing (TURN_PENDING),
+ * turn_io.c parks the packet and authq_poll runs it again once the
+ * answer is in the cache. Cost on a hit: one SipHash of the name and one
+ * or two cache lines.
+ */
+static int
+hook_cred_lookup(void *ctx, const struct turn_cred_req *req, struct turn_cred *out)
+{
+	struct dp_hook_ctx *h = ctx;
+	struct keycache_val v;
+	struct keycache_id id;
+	int rc;
+
+	id.alg = req->alg;
+	if (req->username != NULL) {
+		if (req->username_len > KEYCACHE_ID_MAX)
+			return -ENOENT;
+		id.kind = KEYCACHE_NAME;
+		id.len = (uint16_t)req->username_len;
+		memcpy(id.bytes, req->username, id.len);
+	} else if (req->userhash != NULL) {
+		id.kind = KEYCACHE_USERHASH;
+		id.len = STUN_USERHASH_LEN;
+		memcpy(id.bytes, req->userhash, STUN_USERHASH_LEN);
+	} else {
+		return -ENOENT;
+	}
+	rc = keycache_lookup(h->keys, &id, h->now_us, &v);
+	if (rc == 0) {
+		memcpy(out->key, v.key, v.key_len);
+		out->key_len = v.key_len;
+		memcpy(out->user, v.user, v.user_len);
+		out->user_len = v.user_len;
+		explicit_bzero(&v, sizeof(v));
+		return 0;
+	}
+	if (rc != -EAGAIN)
+		return -ENOENT;
+	/* -ENOSPC too: authq_park then drops the packet as auth_pending_full. */
+	authq_request(h->aq, &id, keycache_hash(h->keys, &id), h->now_us);
+	return -EAGAIN;
 }
 
 static int
@@ -168,9 +223,17 @@ dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
 	memset(h, 0, sizeof(*h));
 	h->users = users;
 	h->pool = pool;
+	h->keys = keycache_create(DP_KEYCACHE_SETS, NULL);
+	if (h->keys == NULL) {
+		rc = -errno;
+		fprintf(stderr, "key cache: %s\n", strerror(-rc));
+		return rc;
+	}
 	h->policy = tp_peer_policy_create(cfg->default_deny);
-	if (h->policy == NULL)
-		return -errno;
+	if (h->policy == NULL) {
+		rc = -errno;
+		goto fail;
+	}
 	/* config.c checked that every rule parses. */
 	for (unsigned int i = 0; i < cfg->n_deny; i++) {
 		rc = tp_peer_policy_add(h->policy, false, cfg->deny[i].text);
@@ -215,7 +278,9 @@ dp_hook_ctx_fini(struct dp_hook_ctx *h)
 	tp_ratelimit_destroy(h->ratelimit);
 	tp_quota_destroy(h->quota);
 	tp_peer_policy_destroy(h->policy);
+	keycache_destroy(h->keys);
 	h->ratelimit = NULL;
 	h->quota = NULL;
 	h->policy = NULL;
+	h->keys = NULL;
 }

@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The turn_server hooks of one worker: static users from the config file
- * (keys precomputed at start-up), relay ports from a turn_relay_pool, the
- * peer policy, allocation quotas and the challenge rate limit.
+ * The turn_server hooks of one worker: long-term keys from the worker's
+ * key cache (a miss asks the main lcore through authq.h and parks the
+ * request), relay ports from a turn_relay_pool, the peer policy,
+ * allocation quotas and the challenge rate limit. Behind the main lcore,
+ * the credential store of the config file: static users with their keys
+ * precomputed at start-up.
  *
- *   struct dp_users *u = dp_users_create(&cfg);     // once, shared read-only
+ *   struct dp_users *u = dp_users_create(&cfg);     // once, main lcore
  *   dp_hook_ctx_init(&ctx, &cfg, u, pool);         // per worker
+ *   ctx.aq = authq_create(...);                    // per worker
  *   turn_server_create(&tcfg, &dp_hooks, &ctx, ...);
- *   ctx.now_us = ...;                              // each burst, for the rate limit
+ *   ctx.now_us = ...;                              // each burst: rate limit, cache
  *
- * The user store is read-only after creation, so every worker may use it
- * without synchronisation.
+ * The user store is read-only after creation; only the main lcore reads
+ * it (dp_users_resolve), answering the workers' lookups.
  */
 #ifndef DP_AUTH_H
 #define DP_AUTH_H
@@ -18,9 +22,11 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "keycache.h"
 #include "turn_relay_pool.h"
 #include "turn_server.h"
 
+struct authq;
 struct dp_users;
 
 struct tp_peer_policy;
@@ -33,6 +39,8 @@ struct dp_hook_ctx {
 	struct tp_peer_policy *policy;
 	struct tp_quota *quota;
 	struct tp_ratelimit *ratelimit;
+	struct keycache *keys;          /* this worker's long-term keys */
+	struct authq *aq;               /* lookups for cache misses; set by the worker */
 	uint64_t now_us;                /* monotonic, set by the worker per burst */
 };
 
@@ -43,7 +51,13 @@ extern const struct turn_hooks dp_hooks;
 struct dp_users *dp_users_create(const struct tp_config *cfg);
 void dp_users_destroy(struct dp_users *u);
 
-/* Peer policy, quota and rate limit from @cfg for one worker (of one:
+/* The credential store's answer for @id (a name or USERHASH, and an
+ * algorithm): 0 with the key and the user's name in @out; -ENOENT for
+ * no such user; -EOPNOTSUPP for an algorithm without a key. */
+int dp_users_resolve(const struct dp_users *us, const struct keycache_id *id,
+		     struct keycache_val *out);
+
+/* Key cache, peer policy, quota and rate limit from @cfg for one worker (of one:
  * limits are not divided between workers yet, #4). Returns 0, or -errno
  * with a message naming the config key on stderr. */
 int dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,

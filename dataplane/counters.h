@@ -41,7 +41,11 @@
 	X(arp_learnt) X(nd_learnt)                                                               \
 	/* Gauges, copied from turn_server_stats() and the neighbour table. */                  \
 	X(allocations_active) X(allocations_total) X(permissions) X(channels)                    \
-	X(auth_ok) X(auth_fail) X(neigh_entries)
+	X(auth_ok) X(auth_fail) X(neigh_entries)                                                 \
+	/* Credential lookups (auth.c, authq.c): key cache results, copied from                \
+	 * the cache at housekeeping; requests parked on a miss and resubmitted. */              \
+	X(keycache_hit) X(keycache_miss) X(keycache_negative) X(keycache_evictions)              \
+	X(auth_parked) X(auth_resumed)
 
 struct dp_counters {
 #define DP_COUNTER_FIELD_(name) uint64_t name;

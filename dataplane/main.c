@@ -3,8 +3,10 @@
  * turnpike-dataplane -f FILE [-- extra EAL args]
  *
  * Loads the config, starts EAL with the config's arguments plus one
- * --vdev or -a per port, sets up the port and one worker, and waits on
- * the main lcore (telemetry runs on EAL's own thread) for a signal.
+ * --vdev or -a per port, sets up the port and one worker, then runs the
+ * main lcore's service loop (signals_wait: signals, drain, and the
+ * workers' credential lookups, answered from the config's users);
+ * telemetry runs on EAL's own thread.
  * Start-up failures are fatal with a message; see docs/architecture.md.
  */
 #include <errno.h>

@@ -6,13 +6,20 @@
  *   SIGUSR1           drain: new Allocates get 403, everything else runs
  *                     on; stop once no allocation remains, or at the next
  *                     SIGUSR1/SIGTERM/SIGINT
+ *
+ * The same loop answers the workers' credential lookups (authq_serve)
+ * every tick, 1 ms, so a request parked on a key cache miss waits about
+ * that long; signals and the drain are looked at every SIG_TICKS ticks.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
+#include "authq.h"
 #include "dp.h"
+
+#define SIG_TICKS 100 /* 100 ms between signal and drain checks */
 
 static volatile sig_atomic_t sig_stop;
 static volatile sig_atomic_t sig_drain;
@@ -53,10 +60,17 @@ allocations_active(const struct dp *dp)
 void
 signals_wait(struct dp *dp)
 {
-	const struct timespec tick = {.tv_nsec = 100 * 1000 * 1000};
+	const struct timespec tick = {.tv_nsec = 1000 * 1000};
+	unsigned int ticks = 0;
 	bool draining = false;
 
 	while (!sig_stop && sig_drain < 2) {
+		nanosleep(&tick, NULL);
+		for (unsigned int i = 0; i < dp->n_workers; i++)
+			authq_serve(dp->workers[i]->hooks.aq, dp->users);
+		if (++ticks < SIG_TICKS)
+			continue;
+		ticks = 0;
 		if (sig_drain == 1 && !draining) {
 			draining = true;
 			for (unsigned int i = 0; i < dp->n_workers; i++)
@@ -65,13 +79,12 @@ signals_wait(struct dp *dp)
 			       (unsigned long)allocations_active(dp));
 			fflush(stdout);
 			/* Let every worker publish its gauges after draining. */
-			nanosleep(&tick, NULL);
+			continue;
 		}
 		if (draining && allocations_active(dp) == 0) {
 			printf("drained: no allocations left\n");
 			break;
 		}
-		nanosleep(&tick, NULL);
 	}
 	printf("stopping\n");
 	fflush(stdout);

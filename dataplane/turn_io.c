@@ -19,6 +19,7 @@
 
 #include <rte_mbuf.h>
 
+#include "authq.h"
 #include "net.h"
 
 /* Make @m's data exactly [@start, @start + @len) relative to its current
@@ -97,8 +98,8 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 		return;
 	}
 	case TURN_PENDING:
-		/* Static users never answer -EAGAIN; parking for Redis-backed
-		 * lookups comes with the control channel (#5). */
+		/* Only client requests are authenticated, and turn_client_input
+		 * parks those before getting here. */
 		dp_drop(w, m, TP_DROP_AUTH_PENDING);
 		return;
 	case TURN_DROP:
@@ -116,6 +117,12 @@ turn_client_input(struct worker *w, struct rte_mbuf *m, const struct stun_5tuple
 
 	turn_server_handle_client(w->ts, ft, payload, len, w->now_s, w->obuf, sizeof(w->obuf),
 				  &o);
+	/* A key cache miss: nothing was sent or stored; authq_poll runs the
+	 * same bytes through here again once the main lcore has answered. */
+	if (o.verdict == TURN_PENDING) {
+		authq_park(w, m, ft, payload, len);
+		return;
+	}
 	verdict_apply(w, m, &o);
 }
 

@@ -21,6 +21,7 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "authq.h"
 #include "net.h"
 
 #define PREFETCH_AHEAD 3
@@ -66,6 +67,7 @@ worker_housekeeping(struct worker *w)
 	w->cnt.auth_ok = st->auth_ok;
 	w->cnt.auth_fail = st->auth_fail;
 	w->cnt.neigh_entries = neigh_count(w->neigh);
+	authq_sweep(w);
 
 	/* Relaxed: a flag seen one round late costs nothing. */
 	if (__atomic_load_n(&w->drain_req, __ATOMIC_RELAXED))
@@ -108,6 +110,7 @@ worker_main(void *arg)
 				eth_input(w, pkts[i]);
 			}
 		}
+		authq_poll(w);
 		if (unlikely(++iter == DP_HOUSEKEEPING_ITERS)) {
 			iter = 0;
 			worker_clock(w, rte_rdtsc());
@@ -193,12 +196,19 @@ worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port
 		errno = -rc;
 		goto fail_pool;
 	}
+	w->hooks.aq = authq_create(id, socket);
+	if (w->hooks.aq == NULL)
+		goto fail_hooks;
 	turn_config_from(dp, &tc);
 	w->ts = turn_server_create(&tc, &dp_hooks, &w->hooks, &turn_table_ops, w->tbl);
 	if (w->ts == NULL)
-		goto fail_hooks;
+		goto fail_authq;
 	return w;
 
+fail_authq:
+	err = errno;
+	authq_destroy(w->hooks.aq);
+	errno = err;
 fail_hooks:
 	err = errno;
 	dp_hook_ctx_fini(&w->hooks);
@@ -230,6 +240,7 @@ worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	turn_server_destroy(w->ts);
+	authq_destroy(w->hooks.aq);
 	turn_relay_pool_destroy(w->hooks.pool);
 	dp_hook_ctx_fini(&w->hooks);
 	turn_table_destroy(w->tbl);

@@ -41,7 +41,7 @@
 	X(NO_NEIGHBOUR, "no_neighbour")             /* next hop unresolved: ARP/NS sent */      \
 	X(MBUF_LAYOUT, "mbuf_layout")               /* multi-segment or no head/tailroom */     \
 	X(TX_FULL, "tx_full")                       /* refused by the tx queue */               \
-	X(AUTH_PENDING, "auth_pending")             /* TURN_PENDING not resumed (no parking yet) */\
+	X(AUTH_PENDING, "auth_pending")             /* parked request: lookup timed out or failed */\
 	/* Appended, not grouped with their stage, so earlier values keep their numbers. */     \
 	X(ETH_MALFORMED, "eth_malformed")           /* shorter than an Ethernet header */       \
 	X(BAD_SOURCE, "bad_source")                 /* source multicast, broadcast, 0, loopback or ours */
