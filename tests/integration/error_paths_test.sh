@@ -7,7 +7,8 @@
 # (and recovery), 437 mismatched allocation and refresh after delete, 442
 # unsupported transport, 403 denied peer, 486 quota, 400 bad channel;
 # relaying ChannelData and Send indications both ways without loss; and
-# allocation expiry with a 3-second default lifetime.
+# allocation expiry with a 3-second default lifetime; then a drain with
+# nothing left to wait for ends the process on its own.
 #
 # Arguments: DATAPLANE_BINARY SOURCE_ROOT TURN_PROBE
 . "$(dirname "$0")/lib.sh" "$1" "$2"
@@ -42,5 +43,19 @@ probe --server 198.18.0.2 --user demo --password demo-pass \
 tp_log "IPv6: REST credentials"
 probe --server "[2001:db8:1::2]:3478" --rest-secret demo-secret --rest-user probe \
 	binding allocate expired-rest relay "[2001:db8:1::1]:40001"
+
+# Every scenario released what it allocated (Refresh 0), so a drain has
+# nothing to wait for: SIGUSR1 alone must end the process.
+tp_log "drain with no allocation left exits by itself"
+[ "$(tp_stat allocations_active)" -eq 0 ] || tp_fail "allocations left: $(tp_stat allocations_active)"
+kill -USR1 "$TP_PID"
+for _ in $(seq 1 100); do
+	kill -0 "$TP_PID" 2>/dev/null || break
+	sleep 0.1
+done
+kill -0 "$TP_PID" 2>/dev/null && tp_fail "still running 10 s after SIGUSR1 with no allocation"
+wait "$TP_PID" || tp_fail "dataplane exited with status $?"
+TP_PID=
+grep -q "drained" "$TP_TMP/dataplane.log" || tp_fail "no 'drained' line in the log"
 
 tp_log "PASS"
