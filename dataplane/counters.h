@@ -45,7 +45,12 @@
 	/* Credential lookups (auth.c, authq.c): key cache results, copied from                \
 	 * the cache at housekeeping; requests parked on a miss and resubmitted. */              \
 	X(keycache_hit) X(keycache_miss) X(keycache_negative) X(keycache_evictions)              \
-	X(auth_parked) X(auth_resumed)
+	X(auth_parked) X(auth_resumed)                                                           \
+	/* The kernel exception port (net_exception.c): frames we do not serve                 \
+	 * handed to the kernel; frames from it, and of those the ones sent on                  \
+	 * out of the main port and the ARP/ND answers given to it. */                         \
+	X(exception_tx_pkts) X(exception_tx_bytes) X(exception_rx_pkts) X(exception_rx_bytes)   \
+	X(exception_fwd_pkts) X(exception_proxy_replies)
 
 struct dp_counters {
 #define DP_COUNTER_FIELD_(name) uint64_t name;

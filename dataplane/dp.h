@@ -6,6 +6,7 @@
  *
  *   main.c      builds struct dp from the config, starts the workers
  *   port.c      struct dp_port: queues, mempool, checksum offloads
+ *   net_exception.c  the optional kernel exception port
  *   worker.c    the poll loop over struct worker
  *   net_*.c     one packet stage each, all taking the worker
  *
@@ -35,6 +36,7 @@
 #define DP_HOUSEKEEPING_ITERS 1024   /* loop iterations between bounded upkeep */
 #define DP_SWEEP_BUDGET 64           /* allocations visited per turn_server_sweep */
 #define DP_NEIGH_BUDGET 16           /* neighbour slots checked per upkeep */
+#define DP_EXCEPTION_POLL_ITERS 8    /* loop iterations between exception port polls */
 
 /* Our addresses in wire form, for cheap comparisons on the packet path. */
 struct dp_net {
@@ -61,6 +63,7 @@ struct worker {
 	unsigned int lcore;
 	struct dp_port *port;      /* this slice: one port, queue 0 */
 	uint16_t queue;
+	struct dp_port *exc;       /* the kernel exception port (queue 0), or NULL */
 	const struct dp_net *net;
 	struct turn_server *ts;
 	struct turn_table *tbl;
@@ -77,6 +80,8 @@ struct worker {
 	uint16_t ip_id;
 	uint16_t tx_n;
 	struct rte_mbuf *tx_pkts[DP_BURST];
+	uint16_t exc_tx_n;
+	struct rte_mbuf *exc_tx_pkts[DP_BURST];
 	uint8_t obuf[TURN_OUT_BUF];
 
 	struct dp_counters cnt __rte_cache_aligned;
@@ -96,6 +101,9 @@ struct dp {
 	struct dp_net net;
 	struct dp_port ports[TP_CFG_MAX_PORTS];
 	unsigned int n_ports;
+	/* network.exception_device, owned by the single worker; mp == NULL
+	 * when none is configured. */
+	struct dp_port exc;
 	struct worker *workers[TP_CFG_MAX_WORKERS];
 	unsigned int n_workers;
 	struct dp_users *users;

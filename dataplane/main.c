@@ -3,7 +3,8 @@
  * turnpike-dataplane -f FILE [-- extra EAL args]
  *
  * Loads the config, starts EAL with the config's arguments plus one
- * --vdev or -a per port, sets up the port and one worker, then runs the
+ * --vdev or -a per port (and one for network.exception_device), sets up
+ * the port, the exception port if any, and one worker, then runs the
  * main lcore's service loop (signals_wait: signals, drain, and the
  * workers' credential lookups, answered from the config's users);
  * telemetry runs on EAL's own thread.
@@ -22,7 +23,9 @@
 
 #include "dp.h"
 
-#define MAX_EAL_ARGV (1 + TP_CFG_MAX_EAL_ARGS + 2 * TP_CFG_MAX_PORTS + 64)
+/* The ports and the exception device each add one or two arguments. */
+#define MAX_EAL_DEVS (TP_CFG_MAX_PORTS + 1)
+#define MAX_EAL_ARGV (1 + TP_CFG_MAX_EAL_ARGS + 2 * MAX_EAL_DEVS + 64)
 
 static struct dp the_dp;
 
@@ -58,6 +61,20 @@ device_name(const char *spec, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/* "-a PCI" or "--vdev=SPEC" for @dev at argv[argc]; returns the new argc. */
+static int
+add_device_arg(const char *dev, char **argv, int argc, char *store)
+{
+	if (is_pci_address(dev)) {
+		argv[argc++] = (char *)"-a";
+		argv[argc++] = (char *)dev;
+	} else {
+		snprintf(store, TP_CFG_STR + 8, "--vdev=%s", dev);
+		argv[argc++] = store;
+	}
+	return argc;
+}
+
 static int
 build_eal_argv(const struct tp_config *cfg, int extra_argc, char **extra_argv, char **argv,
 	       char arg_store[][TP_CFG_STR + 8])
@@ -67,17 +84,10 @@ build_eal_argv(const struct tp_config *cfg, int extra_argc, char **extra_argv, c
 	argv[argc++] = (char *)"turnpike-dataplane";
 	for (unsigned int i = 0; i < cfg->n_eal_args; i++)
 		argv[argc++] = (char *)cfg->eal_args[i];
-	for (unsigned int i = 0; i < cfg->n_ports; i++) {
-		const char *dev = cfg->ports[i].device;
-
-		if (is_pci_address(dev)) {
-			argv[argc++] = (char *)"-a";
-			argv[argc++] = (char *)dev;
-		} else {
-			snprintf(arg_store[i], TP_CFG_STR + 8, "--vdev=%s", dev);
-			argv[argc++] = arg_store[i];
-		}
-	}
+	for (unsigned int i = 0; i < cfg->n_ports; i++)
+		argc = add_device_arg(cfg->ports[i].device, argv, argc, arg_store[i]);
+	if (cfg->exception_device[0] != '\0')
+		argc = add_device_arg(cfg->exception_device, argv, argc, arg_store[cfg->n_ports]);
 	for (int i = 0; i < extra_argc && argc < MAX_EAL_ARGV - 1; i++)
 		argv[argc++] = extra_argv[i];
 	argv[argc] = NULL;
@@ -106,6 +116,29 @@ net_from_config(const struct tp_config *cfg, struct dp_net *n)
 	n->relay_port_max = cfg->relay_port_max;
 	n->gateway4 = cfg->gateway4;
 	n->gateway6 = cfg->gateway6;
+}
+
+/* The relay pool serves one address per family; a second one would be
+ * silently unused, so refuse it rather than lose it. (#4: several relay
+ * addresses.) */
+static int
+check_relay_addresses(const struct tp_config *cfg)
+{
+	unsigned int n4 = 0, n6 = 0;
+
+	for (unsigned int i = 0; i < cfg->n_relay; i++) {
+		if (cfg->relay[i].family == STUN_FAMILY_IPV4)
+			n4++;
+		else
+			n6++;
+	}
+	if (n4 <= 1 && n6 <= 1)
+		return 0;
+	fprintf(stderr,
+		"%s: relay.addresses: %u IPv4 and %u IPv6 addresses configured, but this build "
+		"relays from one address per family (several are issue #4)\n",
+		cfg->path, n4, n6);
+	return -EINVAL;
 }
 
 /* What a client should be configured with. */
@@ -169,7 +202,7 @@ pick_worker_lcore(const struct tp_config *cfg, unsigned int *lcore)
 int
 main(int argc, char **argv)
 {
-	static char arg_store[TP_CFG_MAX_PORTS][TP_CFG_STR + 8];
+	static char arg_store[MAX_EAL_DEVS][TP_CFG_STR + 8];
 	char *eal_argv[MAX_EAL_ARGV];
 	struct dp *dp = &the_dp;
 	const char *cfg_path = NULL;
@@ -202,6 +235,8 @@ main(int argc, char **argv)
 			cfg_path, dp->cfg.n_ports);
 		return 1;
 	}
+	if (check_relay_addresses(&dp->cfg) != 0)
+		return 1;
 	if (getrandom(dp->nonce_secret, sizeof(dp->nonce_secret), 0) !=
 	    (ssize_t)sizeof(dp->nonce_secret)) {
 		perror("getrandom");
@@ -228,6 +263,18 @@ main(int argc, char **argv)
 	if (port_init(&dp->ports[0], devname, &dp->cfg.ports[0], 1) != 0)
 		goto out_users;
 	dp->n_ports = 1;
+	if (dp->cfg.exception_device[0] != '\0') {
+		/* One queue pair, for the one worker; the main port's MTU, so
+		 * whatever the kernel sends fits the main port. */
+		struct tp_port_config xc = {.mtu = dp->cfg.ports[0].mtu};
+
+		device_name(dp->cfg.exception_device, devname, sizeof(devname));
+		if (port_init(&dp->exc, devname, &xc, 1) != 0) {
+			fprintf(stderr, "%s: network.exception_device: cannot set up %s\n", cfg_path,
+				devname);
+			goto out_ports;
+		}
+	}
 
 	dp->workers[0] = worker_create(dp, 0, lcore, &dp->ports[0], 0);
 	if (dp->workers[0] == NULL) {
@@ -258,6 +305,7 @@ out_workers:
 		worker_destroy(dp->workers[i]);
 	dp->n_workers = 0;
 out_ports:
+	port_fini(&dp->exc);
 	for (unsigned int i = 0; i < dp->n_ports; i++)
 		port_fini(&dp->ports[i]);
 out_users:

@@ -12,6 +12,9 @@
  *   net_udp.c   UDP validation and output (checksums by offload or software)
  *   turn_io.c   UDP payloads to the TURN state machine and its verdicts
  *               back into the same mbuf
+ *   net_exception.c  packets for us that no stage serves, to the kernel
+ *               through the exception port; the kernel's packets out of
+ *               the main port; ARP and ND answered on the kernel's side
  *
  * Every *_input takes ownership of the mbuf: it is sent, or freed and
  * counted under a TP_DROP_* reason. Frames are single-segment (checked
@@ -75,6 +78,10 @@ const uint8_t *net_source_for(const struct dp_net *n, uint8_t family, const uint
 /* net_arp.c */
 void arp_input(struct worker *w, struct rte_mbuf *m);
 void arp_request(struct worker *w, const uint8_t ip[4]);
+/* Turn the ARP request in @m (already validated) into our reply from the
+ * main port's MAC: the target becomes the sender, back to the frame's
+ * source MAC. */
+void arp_reply_fill(struct worker *w, struct rte_mbuf *m);
 
 /* net_ipv4.c / net_ipv6.c */
 void ipv4_input(struct worker *w, struct rte_mbuf *m);
@@ -92,6 +99,11 @@ void icmp6_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, 
 void nd_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t *l4,
 	      uint16_t l4len);
 void nd_solicit(struct worker *w, const uint8_t target[16]);
+/* Rewrite @m as an NA for @target, from the main port's MAC, to @dst at
+ * @dmac. 0, or -ENOBUFS if the mbuf cannot hold it (@m left to the
+ * caller). */
+int nd_advert_fill(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
+		   const uint8_t dst[16], const struct rte_ether_addr *dmac, bool solicited);
 
 /* net_udp.c */
 void udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
@@ -101,6 +113,16 @@ void udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void 
  * answer: 0 if queued, else dropped and counted. */
 int udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 		const struct stun_addr *dst, bool df);
+
+/* net_exception.c */
+/* A packet addressed to us that no stage serves, its frame intact: to the
+ * kernel through the exception port, or without one dropped as @reason
+ * (l4_unsupported, udp_no_service). */
+void exception_output(struct worker *w, struct rte_mbuf *m, enum tp_drop_reason reason);
+/* A frame received from the exception port. */
+void exception_input(struct worker *w, struct rte_mbuf *m);
+/* Send the exception port's tx buffer; frees and counts what it refuses. */
+void exception_flush(struct worker *w);
 
 /* turn_io.c */
 void turn_client_input(struct worker *w, struct rte_mbuf *m, const struct stun_5tuple *ft,

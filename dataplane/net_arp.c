@@ -64,16 +64,27 @@ arp_input(struct worker *w, struct rte_mbuf *m)
 			return;
 		}
 	}
+	arp_reply_fill(w, m);
+	w->cnt.arp_replies++;
+	worker_tx(w, m);
+}
+
+void
+arp_reply_fill(struct worker *w, struct rte_mbuf *m)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+	struct rte_arp_ipv4 *a = &arp->arp_data;
+	rte_be32_t sip = a->arp_sip;
+
 	arp->arp_opcode = RTE_BE16(RTE_ARP_OP_REPLY);
-	arp->arp_data.arp_tha = sha;
-	memcpy(&arp->arp_data.arp_tip, sip, 4);
-	rte_ether_addr_copy(&w->port->mac, &arp->arp_data.arp_sha);
-	memcpy(&arp->arp_data.arp_sip, tip, 4);
+	a->arp_tha = a->arp_sha;
+	a->arp_sip = a->arp_tip;
+	a->arp_tip = sip;
+	rte_ether_addr_copy(&w->port->mac, &a->arp_sha);
 	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
 	rte_ether_addr_copy(&w->port->mac, &eth->src_addr);
 	m->ol_flags = 0;
-	w->cnt.arp_replies++;
-	worker_tx(w, m);
 }
 
 void

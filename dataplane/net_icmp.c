@@ -28,7 +28,8 @@ icmp4_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv4_hdr *ip, uint1
 		return;
 	}
 	if (icmp->icmp_type != RTE_IP_ICMP_ECHO_REQUEST || icmp->icmp_code != 0) {
-		dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		/* Echo replies and errors for the kernel's own traffic. */
+		exception_output(w, m, TP_DROP_L4_UNSUPPORTED);
 		return;
 	}
 	icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
@@ -79,7 +80,13 @@ icmp6_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint1
 	case ICMP6_ECHO_REQUEST:
 		break;
 	default:
-		dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		/* Router advertisements, MLD and the like to a group are
+		 * nobody's here; unicast (echo replies, errors) is the
+		 * kernel's. */
+		if (ip->dst_addr[0] == 0xff)
+			dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		else
+			exception_output(w, m, TP_DROP_L4_UNSUPPORTED);
 		return;
 	}
 	if (icmp->icmp_code != 0 || ip->dst_addr[0] == 0xff) {

@@ -90,7 +90,7 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 		icmp4_input(w, m, ip, l4len);
 		break;
 	default:
-		dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		exception_output(w, m, TP_DROP_L4_UNSUPPORTED);
 		break;
 	}
 }

@@ -104,7 +104,10 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 		dp_drop(w, m, TP_DROP_IPV6_EXT_HEADER);
 		break;
 	default:
-		dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		if (multicast)
+			dp_drop(w, m, TP_DROP_L4_UNSUPPORTED);
+		else
+			exception_output(w, m, TP_DROP_L4_UNSUPPORTED);
 		break;
 	}
 }

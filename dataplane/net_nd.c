@@ -6,6 +6,7 @@
  * link-layer option of solicitations, and solicit next hops we need.
  * No router discovery: gateways come from the config.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_byteorder.h>
@@ -46,10 +47,9 @@ nd_find_lla(const uint8_t *opt, uint16_t len, uint8_t type, bool *bad)
 	return found;
 }
 
-/* Build an NA in @m (reused) from @target to @dst at @dmac. */
-static void
-nd_advertise(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
-	     const uint8_t dst[16], const struct rte_ether_addr *dmac, bool solicited)
+int
+nd_advert_fill(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
+	       const uint8_t dst[16], const struct rte_ether_addr *dmac, bool solicited)
 {
 	uint16_t l4len = ND_MSG_LEN + ND_OPT_LLA_LEN;
 	struct rte_ether_hdr *eth;
@@ -58,10 +58,8 @@ nd_advertise(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
 
 	rte_pktmbuf_reset(m);
 	eth = (struct rte_ether_hdr *)rte_pktmbuf_append(m, ETH_HLEN + IP6_HLEN + l4len);
-	if (eth == NULL) {
-		dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
-		return;
-	}
+	if (eth == NULL)
+		return -ENOBUFS;
 	rte_ether_addr_copy(dmac, &eth->dst_addr);
 	rte_ether_addr_copy(&w->port->mac, &eth->src_addr);
 	eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
@@ -77,6 +75,18 @@ nd_advertise(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
 	memcpy(na + ND_MSG_LEN + 2, &w->port->mac, RTE_ETHER_ADDR_LEN);
 	uint16_t ck = rte_ipv6_udptcp_cksum(ip, na);
 	memcpy(na + 2, &ck, 2);
+	return 0;
+}
+
+/* An NA from @target to @dst at @dmac, out of the main port. */
+static void
+nd_advertise(struct worker *w, struct rte_mbuf *m, const uint8_t target[16],
+	     const uint8_t dst[16], const struct rte_ether_addr *dmac, bool solicited)
+{
+	if (nd_advert_fill(w, m, target, dst, dmac, solicited) != 0) {
+		dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
+		return;
+	}
 	w->cnt.nd_adverts++;
 	worker_tx(w, m);
 }

@@ -2,8 +2,9 @@
 /*
  * UDP in: length and checksum checks, then to the TURN state machine as
  * client traffic (our address, the listen port) or peer traffic (a relay
- * address, a port in the relay range). UDP out: headers and checksums
- * for everything the TURN path sends.
+ * address, a port in the relay range); any other port is the kernel's
+ * (net_exception.c). UDP out: headers and checksums for everything the
+ * TURN path sends.
  */
 #include <string.h>
 
@@ -101,7 +102,7 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 			return;
 		}
 	}
-	dp_drop(w, m, TP_DROP_UDP_NO_SERVICE);
+	exception_output(w, m, TP_DROP_UDP_NO_SERVICE);
 }
 
 /*

@@ -6,8 +6,10 @@
  * The loop: rx burst of DP_BURST, classify and handle each packet (the
  * stages in net_*.c), buffered tx flushed when full or every DP_DRAIN_US.
  * Every DP_HOUSEKEEPING_ITERS iterations: bounded expiry of allocations
- * and neighbours, gauges for telemetry, and the main lcore's flags. No
- * allocation, system call, lock or log inside the loop.
+ * and neighbours, gauges for telemetry, and the main lcore's flags. Every
+ * DP_EXCEPTION_POLL_ITERS iterations: one rx burst from the kernel
+ * exception port, if there is one. No allocation, system call, lock or
+ * log inside the loop (beyond what a virtual port's driver does).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,10 +84,14 @@ worker_main(void *arg)
 	uint64_t drain_tsc = (w->tsc_hz + 1000000 - 1) / 1000000 * DP_DRAIN_US;
 	uint64_t last_flush = rte_rdtsc();
 	unsigned int iter = 0;
+	uint16_t exc_id = w->exc != NULL ? w->exc->port_id : 0;
 
 	worker_clock(w, last_flush);
-	printf("worker %u: lcore %u, port %u queue %u\n", w->id, w->lcore, w->port->port_id,
+	printf("worker %u: lcore %u, port %u queue %u", w->id, w->lcore, w->port->port_id,
 	       w->queue);
+	if (w->exc != NULL)
+		printf(", exception port %u queue 0", exc_id);
+	printf("\n");
 	fflush(stdout);
 
 	for (;;) {
@@ -95,6 +101,8 @@ worker_main(void *arg)
 		if (now - last_flush >= drain_tsc) {
 			if (w->tx_n != 0)
 				worker_flush(w);
+			if (w->exc_tx_n != 0)
+				exception_flush(w);
 			last_flush = now;
 		}
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, DP_BURST);
@@ -110,6 +118,16 @@ worker_main(void *arg)
 				eth_input(w, pkts[i]);
 			}
 		}
+		/* The exception port carries the host's own traffic, a trickle
+		 * next to the relay's, and polling a TAP costs a system call:
+		 * ask it only every few iterations. */
+		if (w->exc != NULL && (iter % DP_EXCEPTION_POLL_ITERS) == 0) {
+			n = rte_eth_rx_burst(exc_id, 0, pkts, DP_BURST);
+			if (n != 0)
+				worker_clock(w, now);
+			for (uint16_t i = 0; i < n; i++)
+				exception_input(w, pkts[i]);
+		}
 		authq_poll(w);
 		if (unlikely(++iter == DP_HOUSEKEEPING_ITERS)) {
 			iter = 0;
@@ -121,6 +139,8 @@ worker_main(void *arg)
 	}
 	if (w->tx_n != 0)
 		worker_flush(w);
+	if (w->exc_tx_n != 0)
+		exception_flush(w);
 	return 0;
 }
 
@@ -173,6 +193,7 @@ worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port
 	w->lcore = lcore;
 	w->port = port;
 	w->queue = queue;
+	w->exc = dp->exc.mp != NULL ? &dp->exc : NULL;
 	w->net = n;
 	w->tsc_hz = rte_get_tsc_hz();
 	clock_gettime(CLOCK_REALTIME, &ts);

@@ -44,7 +44,9 @@
 	X(AUTH_PENDING, "auth_pending")             /* parked request: lookup timed out or failed */\
 	/* Appended, not grouped with their stage, so earlier values keep their numbers. */     \
 	X(ETH_MALFORMED, "eth_malformed")           /* shorter than an Ethernet header */       \
-	X(BAD_SOURCE, "bad_source")                 /* source multicast, broadcast, 0, loopback or ours */
+	X(BAD_SOURCE, "bad_source")                 /* source multicast, broadcast, 0, loopback or ours */ \
+	X(EXCEPTION_FULL, "exception_full")         /* refused by the exception port's tx queue */ \
+	X(EXCEPTION_DISCARD, "exception_discard")   /* from the kernel, nothing we send on */
 
 enum tp_drop_reason {
 #define TP_DROP_ENUM_(name, str) TP_DROP_##name,
