@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "steer.h"
+#include "stun_bytes.h"
 
 const uint8_t tp_rss_default_key[TP_RSS_DEFAULT_KEY_LEN] = {
 	0x6d, 0x5a, 0x56, 0xda, 0x25, 0x5b, 0x0e, 0xc2, 0x41, 0x67,
@@ -98,21 +99,14 @@ tp_toeplitz_tab_hash(const struct tp_toeplitz_tab *tab, const uint8_t *data, siz
 	return h;
 }
 
-static inline void
-put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
 size_t
 tp_rss_input_v4(uint8_t out[TP_RSS_V4_LEN], const uint8_t src[4], const uint8_t dst[4],
 		uint16_t sport, uint16_t dport)
 {
 	memcpy(out, src, 4);
 	memcpy(out + 4, dst, 4);
-	put_be16(out + 8, sport);
-	put_be16(out + 10, dport);
+	stun_wr16(out + 8, sport);
+	stun_wr16(out + 10, dport);
 	return TP_RSS_V4_LEN;
 }
 
@@ -130,8 +124,8 @@ tp_rss_input_v6(uint8_t out[TP_RSS_V6_LEN], const uint8_t src[16], const uint8_t
 {
 	memcpy(out, src, 16);
 	memcpy(out + 16, dst, 16);
-	put_be16(out + 32, sport);
-	put_be16(out + 34, dport);
+	stun_wr16(out + 32, sport);
+	stun_wr16(out + 34, dport);
 	return TP_RSS_V6_LEN;
 }
 

@@ -228,40 +228,55 @@ static_assert(_Alignof(SHA_CTX) <= _Alignof(uint64_t) && _Alignof(SHA256_CTX) <=
 
 /*
  * Key the four states: H(K ^ ipad) and H(K ^ opad) after one block each,
- * for both hashes, so every later HMAC starts from a copy. Keys longer
- * than the block would have to be hashed first; STUN keys are 16 (MD5
- * long-term), 32 (SHA-256 long-term) or a short-term password, so longer
- * ones are refused instead.
+ * for both hashes, so every later HMAC starts from a copy. A key longer
+ * than the block is first hashed with that HMAC's own hash (RFC 2104), so
+ * the SHA-1 and SHA-256 states then start from different keys, as the
+ * standard requires. STUN keys are 16 or 32 bytes; REST secrets and nonce
+ * secrets may be longer.
  */
 int
 stun_hmac_key_init(struct stun_hmac_key *k, const uint8_t *key, size_t keylen)
 {
+	uint8_t k1[HMAC_BLOCK] = { 0 }, k2[HMAC_BLOCK] = { 0 };
 	uint8_t pad[HMAC_BLOCK];
 	SHA_CTX c1;
 	SHA256_CTX c2;
 
-	if (keylen == 0 || keylen > HMAC_BLOCK)
+	if (keylen == 0)
 		return -EINVAL;
 	memset(k, 0, sizeof(*k));
+	if (keylen > HMAC_BLOCK) {
+		SHA1(key, keylen, k1);
+		SHA256(key, keylen, k2);
+	} else {
+		memcpy(k1, key, keylen);
+		memcpy(k2, key, keylen);
+	}
 
-	memset(pad, 0x36, sizeof(pad));
-	for (size_t i = 0; i < keylen; i++)
-		pad[i] ^= key[i];
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k1[i] ^ 0x36;
 	SHA1_Init(&c1);
 	SHA1_Update(&c1, pad, sizeof(pad));
 	memcpy(k->sha1_inner, &c1, sizeof(c1));
-	SHA256_Init(&c2);
-	SHA256_Update(&c2, pad, sizeof(pad));
-	memcpy(k->sha256_inner, &c2, sizeof(c2));
-
 	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] ^= 0x36 ^ 0x5c;
+		pad[i] = k1[i] ^ 0x5c;
 	SHA1_Init(&c1);
 	SHA1_Update(&c1, pad, sizeof(pad));
 	memcpy(k->sha1_outer, &c1, sizeof(c1));
+
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k2[i] ^ 0x36;
+	SHA256_Init(&c2);
+	SHA256_Update(&c2, pad, sizeof(pad));
+	memcpy(k->sha256_inner, &c2, sizeof(c2));
+	for (size_t i = 0; i < sizeof(pad); i++)
+		pad[i] = k2[i] ^ 0x5c;
 	SHA256_Init(&c2);
 	SHA256_Update(&c2, pad, sizeof(pad));
 	memcpy(k->sha256_outer, &c2, sizeof(c2));
+
+	OPENSSL_cleanse(k1, sizeof(k1));
+	OPENSSL_cleanse(k2, sizeof(k2));
 
 	OPENSSL_cleanse(pad, sizeof(pad));
 	OPENSSL_cleanse(&c1, sizeof(c1));

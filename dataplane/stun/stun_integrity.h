@@ -37,7 +37,8 @@ struct stun_hmac_key {
 	uint64_t sha256_outer[16];
 };
 
-/* Returns 0, or -EINVAL for keylen == 0 or > 64. */
+/* Any length (keys over 64 bytes are hashed first, RFC 2104). Returns 0,
+ * or -EINVAL for keylen == 0. */
 int stun_hmac_key_init(struct stun_hmac_key *k, const uint8_t *key, size_t keylen);
 
 /* Plain CRC-32 (ISO-HDLC / IEEE 802.3) and the STUN fingerprint value. */

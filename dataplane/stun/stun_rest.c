@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/sha.h>
 
 #include "stun_cred.h"
+#include "stun_integrity.h"
 
 int
 stun_rest_secrets_add(struct stun_rest_secrets *s, const void *secret, size_t len)
@@ -100,50 +100,19 @@ stun_rest_parse_username(const char *u, size_t len, char sep, uint64_t *expiry,
 	return 0;
 }
 
-/*
- * HMAC-SHA1 (RFC 2104) over the low-level SHA-1 calls. Not the prekeyed
- * stun_hmac_key: REST secrets may be up to 256 bytes, which HMAC first
- * hashes down to 20, and the one-shot EVP HMAC() costs an algorithm
- * fetch per call. Cost: four or five SHA-1 blocks for a short username.
- */
-static void
-hmac_sha1(const uint8_t *key, size_t klen, const void *msg, size_t mlen, uint8_t out[20])
-{
-	uint8_t k[64] = {0}, pad[64], inner[20];
-	SHA_CTX c;
-
-	if (klen > sizeof(k))
-		SHA1(key, klen, k);
-	else
-		memcpy(k, key, klen);
-
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x36;
-	SHA1_Init(&c);
-	SHA1_Update(&c, pad, sizeof(pad));
-	SHA1_Update(&c, msg, mlen);
-	SHA1_Final(inner, &c);
-
-	for (size_t i = 0; i < sizeof(pad); i++)
-		pad[i] = k[i] ^ 0x5c;
-	SHA1_Init(&c);
-	SHA1_Update(&c, pad, sizeof(pad));
-	SHA1_Update(&c, inner, sizeof(inner));
-	SHA1_Final(out, &c);
-
-	OPENSSL_cleanse(k, sizeof(k));
-	OPENSSL_cleanse(pad, sizeof(pad));
-	OPENSSL_cleanse(&c, sizeof(c));
-}
-
 void
 stun_rest_password(const uint8_t *secret, size_t slen, const char *username, size_t ulen,
 		   char out[STUN_REST_PASSWORD_LEN + 1])
 {
+	struct stun_hmac_key k;
 	uint8_t mac[20];
 
-	hmac_sha1(secret, slen, username, ulen, mac);
+	/* slen is never 0 for a configured secret (stun_rest_secrets_add). */
+	if (stun_hmac_key_init(&k, secret, slen) != 0)
+		memset(&k, 0, sizeof(k));
+	stun_hmac_sha1(&k, (const uint8_t *)username, ulen, mac);
 	stun_base64_encode(mac, sizeof(mac), out);
+	OPENSSL_cleanse(&k, sizeof(k));
 	OPENSSL_cleanse(mac, sizeof(mac));
 }
 
