@@ -61,15 +61,24 @@ prefix_match(const uint8_t *a, const uint8_t *b, unsigned int bits)
 }
 
 bool
+net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
+{
+	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
+
+	for (unsigned int i = 0; i < n->n_local; i++)
+		if (n->local[i].family == family && memcmp(n->local[i].ip, ip, len) == 0)
+			return true;
+	return false;
+}
+
+bool
 net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 {
 	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
 	const struct stun_addr *relay = family == STUN_FAMILY_IPV6 ? &n->relay6 : &n->relay4;
 
-	for (unsigned int i = 0; i < n->n_local; i++)
-		if (n->local[i].family == family && memcmp(n->local[i].ip, ip, len) == 0)
-			return true;
-	return relay->family == family && memcmp(relay->ip, ip, len) == 0;
+	return net_is_listen_address(n, family, ip) ||
+	       (relay->family == family && memcmp(relay->ip, ip, len) == 0);
 }
 
 bool

@@ -37,17 +37,6 @@ udp_cksum_ok(const struct rte_mbuf *m, uint8_t family, const void *l3,
 	return sum == 0xffff;
 }
 
-static bool
-is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
-{
-	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
-
-	for (unsigned int i = 0; i < n->n_local; i++)
-		if (n->local[i].family == family && memcmp(n->local[i].ip, ip, len) == 0)
-			return true;
-	return false;
-}
-
 void
 udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 	  struct rte_udp_hdr *udp, uint16_t l4len)
@@ -84,7 +73,7 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 		stun_addr_set_v6(&dst, dip, dport);
 	}
 
-	if (dport == n->listen_port && is_listen_address(n, family, dip)) {
+	if (dport == n->listen_port && net_is_listen_address(n, family, dip)) {
 		struct stun_5tuple ft = {.client = src, .server = dst, .proto = TURN_TRANSPORT_UDP};
 
 		w->cnt.rx_client_pkts++;
