@@ -591,7 +591,7 @@ load_relay(struct loader *ld, const config_setting_t *root)
 
 	if ((addrs = need(ld, g, "addresses", &rc)) == NULL)
 		return rc;
-	if ((rc = check_seq(ld, addrs, TP_CFG_MAX_ADDRS)) != 0)
+	if ((rc = check_seq(ld, addrs, TP_CFG_MAX_RELAY)) != 0)
 		return rc;
 	if (config_setting_length(addrs) == 0)
 		return report(ld, addrs, NULL, "at least one address is required");

@@ -28,6 +28,9 @@
 #define TP_CFG_MAX_PORTS 4
 #define TP_CFG_MAX_WORKERS 32
 #define TP_CFG_MAX_ADDRS 8
+/* Relay addresses: 64 IPv4 addresses with the whole port range give about
+ * four million relay ports, room for a million allocations and more. */
+#define TP_CFG_MAX_RELAY 64
 #define TP_CFG_MAX_USERS 64
 #define TP_CFG_MAX_PEER_RULES 64
 #define TP_CFG_STR 256
@@ -83,7 +86,7 @@ struct tp_config {
 	char exception_device[TP_CFG_STR];
 
 	/* relay: addresses and port range (default 49152-65535). */
-	struct stun_addr relay[TP_CFG_MAX_ADDRS];
+	struct stun_addr relay[TP_CFG_MAX_RELAY];
 	unsigned int n_relay;
 	uint16_t relay_port_min;
 	uint16_t relay_port_max;

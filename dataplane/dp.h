@@ -115,6 +115,12 @@ int worker_main(void *arg);
 struct worker *worker_create(struct dp *dp, unsigned int id, unsigned int lcore,
 			     struct dp_port *port, uint16_t queue);
 void worker_destroy(struct worker *w);
+/* One received burst through the packet stages (what worker_main does
+ * with each rx burst); benchmarks and in-process tests call it directly.
+ * Takes ownership of every mbuf. Call worker_clock first. */
+void worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* Set the worker's clock (now_s, now_us) from a TSC reading. */
+void worker_clock(struct worker *w, uint64_t tsc);
 
 /* port.c */
 int port_init(struct dp_port *p, const char *devname, const struct tp_port_config *pc,

@@ -41,8 +41,27 @@ worker_flush(struct worker *w)
 	w->tx_n = 0;
 }
 
+/*
+ * One received burst through the packet stages. The data of each frame is
+ * prefetched a few packets ahead so the parse of packet i overlaps the
+ * load of packet i + PREFETCH_AHEAD.
+ */
+void
+worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	w->cnt.rx_pkts += n;
+	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + PREFETCH_AHEAD < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
+		w->cnt.rx_bytes += pkts[i]->pkt_len;
+		eth_input(w, pkts[i]);
+	}
+}
+
 /* Unix seconds from the TSC: no clock_gettime on the packet path. */
-static inline void
+void
 worker_clock(struct worker *w, uint64_t tsc)
 {
 	uint64_t d = tsc - w->tsc_base, s = d / w->tsc_hz;
@@ -108,15 +127,7 @@ worker_main(void *arg)
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, DP_BURST);
 		if (n != 0) {
 			worker_clock(w, now);
-			w->cnt.rx_pkts += n;
-			for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			for (uint16_t i = 0; i < n; i++) {
-				if (i + PREFETCH_AHEAD < n)
-					rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
-				w->cnt.rx_bytes += pkts[i]->pkt_len;
-				eth_input(w, pkts[i]);
-			}
+			worker_input_burst(w, pkts, n);
 		}
 		/* The exception port carries the host's own traffic, a trickle
 		 * next to the relay's, and polling a TAP costs a system call:
