@@ -216,7 +216,8 @@ const struct turn_hooks dp_hooks = {
 
 int
 dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
-		 const struct dp_users *users, struct turn_relay_pool *pool)
+		 const struct dp_users *users, struct turn_relay_pool *pool,
+		 uint32_t max_allocations)
 {
 	int rc;
 
@@ -251,8 +252,8 @@ dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
 			goto fail;
 		}
 	}
-	h->quota = tp_quota_create(cfg->max_allocations, cfg->user_quota,
-				   cfg->max_allocations ? cfg->max_allocations : 1u << 20);
+	h->quota = tp_quota_create(max_allocations, cfg->user_quota,
+				   max_allocations ? max_allocations : 1u << 20);
 	if (h->quota == NULL) {
 		rc = -errno;
 		fprintf(stderr, "%s: limits.max_allocations: %s\n", cfg->path, strerror(-rc));

@@ -57,11 +57,14 @@ void dp_users_destroy(struct dp_users *u);
 int dp_users_resolve(const struct dp_users *us, const struct keycache_id *id,
 		     struct keycache_val *out);
 
-/* Key cache, peer policy, quota and rate limit from @cfg for one worker (of one:
- * limits are not divided between workers yet, #4). Returns 0, or -errno
- * with a message naming the config key on stderr. */
+/* Key cache, peer policy, quota and rate limit from @cfg for one worker,
+ * which may hold @max_allocations (its share of limits.max_allocations).
+ * limits.user_quota applies per worker: a user whose clients hash to
+ * several workers can hold up to that many times the quota. Returns 0, or
+ * -errno with a message naming the config key on stderr. */
 int dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
-		     const struct dp_users *users, struct turn_relay_pool *pool);
+		     const struct dp_users *users, struct turn_relay_pool *pool,
+		     uint32_t max_allocations);
 void dp_hook_ctx_fini(struct dp_hook_ctx *h);
 
 #endif

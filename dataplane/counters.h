@@ -50,7 +50,10 @@
 	 * handed to the kernel; frames from it, and of those the ones sent on                  \
 	 * out of the main port and the ARP/ND answers given to it. */                         \
 	X(exception_tx_pkts) X(exception_tx_bytes) X(exception_rx_pkts) X(exception_rx_bytes)   \
-	X(exception_fwd_pkts) X(exception_proxy_replies)
+	X(exception_fwd_pkts) X(exception_proxy_replies)                                       \
+	/* Several workers (handoff.c): frames handed to their owner and taken                 \
+	 * from other workers; neighbour news sent to and applied from them. */                 \
+	X(handoff_out) X(handoff_in) X(neigh_pushed) X(neigh_received)
 
 struct dp_counters {
 #define DP_COUNTER_FIELD_(name) uint64_t name;

@@ -26,6 +26,7 @@
 #include "auth.h"
 #include "config.h"
 #include "counters.h"
+#include "handoff.h"
 #include "neigh.h"
 #include "turn_relay_pool.h"
 #include "turn_server.h"
@@ -44,7 +45,8 @@ struct dp_net {
 	uint8_t local_prefix[TP_CFG_MAX_ADDRS];
 	unsigned int n_local;
 	uint16_t listen_port;
-	struct stun_addr relay4, relay6;           /* family 0 = none */
+	struct stun_addr relay[TP_CFG_MAX_RELAY];  /* port 0 */
+	unsigned int n_relay;
 	uint16_t relay_port_min, relay_port_max;
 	struct stun_addr gateway4, gateway6;
 };
@@ -61,9 +63,14 @@ struct dp_port {
 struct worker {
 	unsigned int id;
 	unsigned int lcore;
-	struct dp_port *port;      /* this slice: one port, queue 0 */
+	struct dp_port *port;      /* this worker's rx/tx queue pair: port, queue */
 	uint16_t queue;
+	uint16_t port_lo, port_hi; /* its slice of the relay ports */
 	struct dp_port *exc;       /* the kernel exception port (queue 0), or NULL */
+	bool exc_elsewhere;        /* there is one, owned by worker 0 (not this one) */
+	bool in_handoff;           /* running frames another worker handed over */
+	bool yield_idle;           /* shares its CPU: yield after idle polls */
+	const struct dp_steer *steer; /* NULL with one worker */
 	const struct dp_net *net;
 	struct turn_server *ts;
 	struct turn_table *tbl;
@@ -83,6 +90,14 @@ struct worker {
 	uint16_t exc_tx_n;
 	struct rte_mbuf *exc_tx_pkts[DP_BURST];
 	uint8_t obuf[TURN_OUT_BUF];
+
+	/* Rings to (out, indexed by worker id) and from (in, packed) the
+	 * other workers: frames and neighbour news (handoff.h). */
+	struct rte_ring *ho_out[TP_CFG_MAX_WORKERS];
+	struct rte_ring *nb_out[TP_CFG_MAX_WORKERS];
+	struct rte_ring *ho_in[TP_CFG_MAX_WORKERS];
+	struct rte_ring *nb_in[TP_CFG_MAX_WORKERS];
+	unsigned int n_in;
 
 	struct dp_counters cnt __rte_cache_aligned;
 
@@ -108,12 +123,25 @@ struct dp {
 	unsigned int n_workers;
 	struct dp_users *users;
 	uint8_t nonce_secret[32];
+	struct dp_steer steer;
 };
+
+/* dp_setup.c: after tp_config_load and rte_eal_init. Each returns 0 or
+ * -errno with a message on stderr; dp_teardown undoes a partial set-up. */
+int dp_setup(struct dp *dp);
+int dp_launch(struct dp *dp);
+void dp_wait(struct dp *dp);
+void dp_teardown(struct dp *dp);
+/* The ethdev name EAL gives a device spec: the vdev name before its first
+ * comma, or the PCI address. */
+void device_name(const char *spec, char *out, size_t len);
 
 /* worker.c */
 int worker_main(void *arg);
-struct worker *worker_create(struct dp *dp, unsigned int id, unsigned int lcore,
-			     struct dp_port *port, uint16_t queue);
+/* Worker @id of @n_workers: its tables, its slice of the relay ports,
+ * queue @queue of @port. NULL with errno set. */
+struct worker *worker_create(struct dp *dp, unsigned int id, unsigned int n_workers,
+			     unsigned int lcore, struct dp_port *port, uint16_t queue);
 void worker_destroy(struct worker *w);
 /* One received burst through the packet stages (what worker_main does
  * with each rx burst); benchmarks and in-process tests call it directly.
@@ -122,9 +150,12 @@ void worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
 /* Set the worker's clock (now_s, now_us) from a TSC reading. */
 void worker_clock(struct worker *w, uint64_t tsc);
 
-/* port.c */
+/* port.c: @n_queues rx/tx queue pairs. With more than one, @rss receives
+ * the key and redirection table the port hashes with (ours where it lets
+ * us set them: then *@hw_rss is true and m->hash.rss is the owner's hash;
+ * else false, and the workers hash in software). Both NULL for one queue. */
 int port_init(struct dp_port *p, const char *devname, const struct tp_port_config *pc,
-	      uint16_t n_queues);
+	      uint16_t n_queues, struct tp_rss *rss, bool *hw_rss);
 void port_fini(struct dp_port *p);
 
 /* telemetry.c */

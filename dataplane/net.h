@@ -67,6 +67,8 @@ int eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8
 /* Our addresses (net_eth.c). */
 /* One of network.addresses (where STUN/TURN listen). */
 bool net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip);
+/* One of relay.addresses. */
+bool net_is_relay_address(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 /* A listen address or a relay address. */
 bool net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 bool net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip);

@@ -56,6 +56,7 @@ arp_input(struct worker *w, struct rte_mbuf *m)
 		return;
 	} else {
 		neigh_learn(w->neigh, STUN_FAMILY_IPV4, sip, &sha, w->now_tsc);
+		handoff_neigh_publish(w, STUN_FAMILY_IPV4, sip, &sha, true);
 		if (arp->arp_opcode == RTE_BE16(RTE_ARP_OP_REPLY)) {
 			/* Consumed: counted so every frame received shows up
 			 * under some counter. */

@@ -72,13 +72,20 @@ net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 }
 
 bool
-net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip)
+net_is_relay_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 {
 	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
-	const struct stun_addr *relay = family == STUN_FAMILY_IPV6 ? &n->relay6 : &n->relay4;
 
-	return net_is_listen_address(n, family, ip) ||
-	       (relay->family == family && memcmp(relay->ip, ip, len) == 0);
+	for (unsigned int i = 0; i < n->n_relay; i++)
+		if (n->relay[i].family == family && memcmp(n->relay[i].ip, ip, len) == 0)
+			return true;
+	return false;
+}
+
+bool
+net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip)
+{
+	return net_is_listen_address(n, family, ip) || net_is_relay_address(n, family, ip);
 }
 
 bool

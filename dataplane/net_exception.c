@@ -65,7 +65,11 @@ exception_output(struct worker *w, struct rte_mbuf *m, enum tp_drop_reason reaso
 	struct rte_ether_hdr *eth;
 
 	if (w->exc == NULL) {
-		dp_drop(w, m, reason);
+		/* The exception port's one queue pair is worker 0's. */
+		if (w->exc_elsewhere)
+			handoff_send(w, m, 0);
+		else
+			dp_drop(w, m, reason);
 		return;
 	}
 	/* To the kernel interface's MAC, which net_tap makes the port's own,

@@ -29,7 +29,6 @@ static bool
 ipv6_is_our_solicited_node(const struct dp_net *n, const uint8_t *ip)
 {
 	static const uint8_t prefix[13] = {0xff, 0x02, [11] = 0x01, [12] = 0xff};
-	const struct stun_addr *r = &n->relay6;
 
 	if (memcmp(ip, prefix, sizeof(prefix)) != 0)
 		return false;
@@ -37,7 +36,11 @@ ipv6_is_our_solicited_node(const struct dp_net *n, const uint8_t *ip)
 		if (n->local[i].family == STUN_FAMILY_IPV6 &&
 		    memcmp(n->local[i].ip + 13, ip + 13, 3) == 0)
 			return true;
-	return r->family == STUN_FAMILY_IPV6 && memcmp(r->ip + 13, ip + 13, 3) == 0;
+	for (unsigned int i = 0; i < n->n_relay; i++)
+		if (n->relay[i].family == STUN_FAMILY_IPV6 &&
+		    memcmp(n->relay[i].ip + 13, ip + 13, 3) == 0)
+			return true;
+	return false;
 }
 
 void

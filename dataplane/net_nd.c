@@ -127,11 +127,20 @@ nd_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t 
 		 * frame lands under some counter. */
 		if (lla != NULL && !rte_is_multicast_ether_addr(lla) &&
 		    !net_is_local(w->net, STUN_FAMILY_IPV6, target) &&
-		    net_on_link(w->net, STUN_FAMILY_IPV6, target) &&
-		    neigh_update(w->neigh, STUN_FAMILY_IPV6, target, lla, w->now_tsc)) {
-			w->cnt.nd_learnt++;
-			rte_pktmbuf_free(m);
-			return;
+		    net_on_link(w->net, STUN_FAMILY_IPV6, target)) {
+			bool mine = neigh_update(w->neigh, STUN_FAMILY_IPV6, target, lla,
+						 w->now_tsc);
+
+			/* With several workers the one that solicited may be
+			 * another: tell them all, they update only what they
+			 * asked about (counted there as neigh_received). */
+			handoff_neigh_publish(w, STUN_FAMILY_IPV6, target, lla, false);
+			if (mine || w->steer != NULL) {
+				if (mine)
+					w->cnt.nd_learnt++;
+				rte_pktmbuf_free(m);
+				return;
+			}
 		}
 		dp_drop(w, m, TP_DROP_ND_INVALID);
 		return;
@@ -155,6 +164,7 @@ nd_input(struct worker *w, struct rte_mbuf *m, struct rte_ipv6_hdr *ip, uint8_t 
 			return;
 		}
 		neigh_learn(w->neigh, STUN_FAMILY_IPV6, src, lla, w->now_tsc);
+		handoff_neigh_publish(w, STUN_FAMILY_IPV6, src, lla, true);
 		dmac = *lla;
 	} else {
 		dmac = eth->src_addr;

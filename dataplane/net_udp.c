@@ -2,8 +2,9 @@
 /*
  * UDP in: length and checksum checks, then to the TURN state machine as
  * client traffic (our address, the listen port) or peer traffic (a relay
- * address, a port in the relay range); any other port is the kernel's
- * (net_exception.c). UDP out: headers and checksums for everything the
+ * address, a port in the relay range), on the worker that owns it
+ * (handoff.h: other workers' packets are handed over); any other port is
+ * the kernel's (net_exception.c). UDP out: headers and checksums for everything the
  * TURN path sends.
  */
 #include <string.h>
@@ -75,21 +76,38 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 
 	if (dport == n->listen_port && net_is_listen_address(n, family, dip)) {
 		struct stun_5tuple ft = {.client = src, .server = dst, .proto = TURN_TRANSPORT_UDP};
+		const uint8_t *payload = (const uint8_t *)(udp + 1);
 
+		/* Another worker's client, unless it is a Binding request,
+		 * which needs no allocation and is answered wherever it lands. */
+		if (w->steer != NULL && !(ulen >= STUN_HEADER_LEN && payload[0] == 0x00 &&
+					  payload[1] == 0x01)) {
+			unsigned int owner = handoff_client_owner(w->steer, m, &src, &dst);
+
+			if (owner != w->id) {
+				handoff_send(w, m, owner);
+				return;
+			}
+		}
 		w->cnt.rx_client_pkts++;
 		w->cnt.rx_client_bytes += ulen;
-		turn_client_input(w, m, &ft, (const uint8_t *)(udp + 1), ulen);
+		turn_client_input(w, m, &ft, payload, ulen);
 		return;
 	}
-	if (dport >= n->relay_port_min && dport <= n->relay_port_max) {
-		const struct stun_addr *relay = family == STUN_FAMILY_IPV6 ? &n->relay6 : &n->relay4;
+	if (dport >= n->relay_port_min && dport <= n->relay_port_max &&
+	    net_is_relay_address(n, family, dip)) {
+		if (w->steer != NULL) {
+			unsigned int owner = handoff_peer_owner(w->steer, dport);
 
-		if (relay->family == family && memcmp(relay->ip, dst.ip, 16) == 0) {
-			w->cnt.rx_peer_pkts++;
-			w->cnt.rx_peer_bytes += ulen;
-			turn_peer_input(w, m, &src, &dst, (const uint8_t *)(udp + 1), ulen);
-			return;
+			if (owner != w->id) {
+				handoff_send(w, m, owner);
+				return;
+			}
 		}
+		w->cnt.rx_peer_pkts++;
+		w->cnt.rx_peer_bytes += ulen;
+		turn_peer_input(w, m, &src, &dst, (const uint8_t *)(udp + 1), ulen);
+		return;
 	}
 	exception_output(w, m, TP_DROP_UDP_NO_SERVICE);
 }

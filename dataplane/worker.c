@@ -12,6 +12,7 @@
  * log inside the loop (beyond what a virtual port's driver does).
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +28,7 @@
 #include "net.h"
 
 #define PREFETCH_AHEAD 3
+#define DP_YIELD_IDLE_ITERS 64 /* empty polls before a worker sharing a CPU yields it */
 
 void
 worker_flush(struct worker *w)
@@ -102,12 +104,13 @@ worker_main(void *arg)
 	struct rte_mbuf *pkts[DP_BURST];
 	uint64_t drain_tsc = (w->tsc_hz + 1000000 - 1) / 1000000 * DP_DRAIN_US;
 	uint64_t last_flush = rte_rdtsc();
-	unsigned int iter = 0;
+	unsigned int iter = 0, idle = 0;
 	uint16_t exc_id = w->exc != NULL ? w->exc->port_id : 0;
 
 	worker_clock(w, last_flush);
-	printf("worker %u: lcore %u, port %u queue %u", w->id, w->lcore, w->port->port_id,
-	       w->queue);
+	printf("worker %u: lcore %u, port %u queue %u, relay ports %u-%u%s", w->id, w->lcore,
+	       w->port->port_id, w->queue, w->port_lo, w->port_hi,
+	       w->yield_idle ? ", shares its CPU (yields when idle)" : "");
 	if (w->exc != NULL)
 		printf(", exception port %u queue 0", exc_id);
 	printf("\n");
@@ -116,6 +119,7 @@ worker_main(void *arg)
 	for (;;) {
 		uint64_t now = rte_rdtsc();
 		uint16_t n;
+		bool busy;
 
 		if (now - last_flush >= drain_tsc) {
 			if (w->tx_n != 0)
@@ -125,6 +129,7 @@ worker_main(void *arg)
 			last_flush = now;
 		}
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, DP_BURST);
+		busy = n != 0;
 		if (n != 0) {
 			worker_clock(w, now);
 			worker_input_burst(w, pkts, n);
@@ -134,12 +139,26 @@ worker_main(void *arg)
 		 * ask it only every few iterations. */
 		if (w->exc != NULL && (iter % DP_EXCEPTION_POLL_ITERS) == 0) {
 			n = rte_eth_rx_burst(exc_id, 0, pkts, DP_BURST);
-			if (n != 0)
+			if (n != 0) {
+				busy = true;
 				worker_clock(w, now);
+			}
 			for (uint16_t i = 0; i < n; i++)
 				exception_input(w, pkts[i]);
 		}
+		if (w->n_in != 0 && handoff_poll(w, now) != 0)
+			busy = true;
 		authq_poll(w);
+		/* Several lcores on one CPU (tests, small machines): a worker
+		 * spinning on empty queues would hold the CPU for its whole
+		 * time slice while another has packets waiting. */
+		if (w->yield_idle) {
+			idle = busy ? 0 : idle + 1;
+			if (idle >= DP_YIELD_IDLE_ITERS) {
+				idle = 0;
+				sched_yield();
+			}
+		}
 		if (unlikely(++iter == DP_HOUSEKEEPING_ITERS)) {
 			iter = 0;
 			worker_clock(w, rte_rdtsc());
@@ -179,21 +198,35 @@ turn_config_from(const struct dp *dp, struct turn_config *tc)
 }
 
 /*
- * Everything a worker owns, on its lcore's socket. The relay pool covers
- * the whole port range: with one worker there is nothing to slice (per-
- * worker port slices are #4). Returns NULL with errno set.
+ * Everything a worker owns, on its lcore's socket: its tables, key cache,
+ * quotas, and a relay pool over its own slice of the relay port range
+ * (tp_port_slice), which is what makes the relay port name the owner of
+ * a peer's packet. Returns NULL with errno set.
  */
 struct worker *
-worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port *port,
-	      uint16_t queue)
+worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned int lcore,
+	      struct dp_port *port, uint16_t queue)
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	const struct dp_net *n = &dp->net;
+	const struct stun_addr *r4 = NULL, *r6 = NULL;
 	struct turn_relay_pool *pool;
 	struct turn_config tc;
 	struct timespec ts;
 	struct worker *w;
+	uint16_t port_lo, port_hi;
+	uint32_t share;
 	int err, rc;
+
+	/* This worker's share of the allocations and of the relay ports:
+	 * clients are spread over workers by hash, so an even share. */
+	share = (uint32_t)(((uint64_t)dp->cfg.max_allocations + n_workers - 1) / n_workers);
+	rc = tp_port_slice(n->relay_port_min, n->relay_port_max, n_workers, id, &port_lo,
+			   &port_hi);
+	if (rc != 0) {
+		errno = -rc;
+		return NULL;
+	}
 
 	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket);
 	if (w == NULL) {
@@ -204,7 +237,11 @@ worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port
 	w->lcore = lcore;
 	w->port = port;
 	w->queue = queue;
-	w->exc = dp->exc.mp != NULL ? &dp->exc : NULL;
+	w->port_lo = port_lo;
+	w->port_hi = port_hi;
+	/* The exception port's one queue pair is worker 0's. */
+	w->exc = dp->exc.mp != NULL && id == 0 ? &dp->exc : NULL;
+	w->exc_elsewhere = dp->exc.mp != NULL && id != 0;
 	w->net = n;
 	w->tsc_hz = rte_get_tsc_hz();
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -215,15 +252,19 @@ worker_create(struct dp *dp, unsigned int id, unsigned int lcore, struct dp_port
 	w->neigh = neigh_create(socket);
 	if (w->neigh == NULL)
 		goto fail;
-	w->tbl = turn_table_create(dp->cfg.max_allocations);
+	w->tbl = turn_table_create(share);
 	if (w->tbl == NULL)
 		goto fail_neigh;
-	pool = turn_relay_pool_create(n->relay4.family ? &n->relay4 : NULL,
-				      n->relay6.family ? &n->relay6 : NULL, n->relay_port_min,
-				      n->relay_port_max);
+	for (unsigned int i = 0; i < n->n_relay; i++) {
+		if (n->relay[i].family == STUN_FAMILY_IPV4 && r4 == NULL)
+			r4 = &n->relay[i];
+		if (n->relay[i].family == STUN_FAMILY_IPV6 && r6 == NULL)
+			r6 = &n->relay[i];
+	}
+	pool = turn_relay_pool_create(r4, r6, port_lo, port_hi);
 	if (pool == NULL)
 		goto fail_tbl;
-	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, dp->users, pool);
+	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, dp->users, pool, share);
 	if (rc != 0) {
 		errno = -rc;
 		goto fail_pool;

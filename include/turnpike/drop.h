@@ -46,7 +46,9 @@
 	X(ETH_MALFORMED, "eth_malformed")           /* shorter than an Ethernet header */       \
 	X(BAD_SOURCE, "bad_source")                 /* source multicast, broadcast, 0, loopback or ours */ \
 	X(EXCEPTION_FULL, "exception_full")         /* refused by the exception port's tx queue */ \
-	X(EXCEPTION_DISCARD, "exception_discard")   /* from the kernel, nothing we send on */
+	X(EXCEPTION_DISCARD, "exception_discard")   /* from the kernel, nothing we send on */ \
+	X(HANDOFF_FULL, "handoff_full")             /* owner worker's hand-off ring full */     \
+	X(HANDOFF_LOOP, "handoff_loop")             /* handed over, and not ours either (a bug) */
 
 enum tp_drop_reason {
 #define TP_DROP_ENUM_(name, str) TP_DROP_##name,

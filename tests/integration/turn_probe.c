@@ -904,6 +904,102 @@ out_fds:
 	return rc;
 }
 
+/*
+ * Peer packets from many fresh flows: @args[1] sockets bound to the peer
+ * IP @args[0] (any port) each send one datagram to the relayed address,
+ * before the dataplane has sent anything on that flow, and the client
+ * must get every one as a Data indication from the right peer address.
+ * With several workers a fresh flow lands on whichever queue the port
+ * picks, so most of these reach a worker that does not own the relay
+ * port and must be handed over (the test reads the hand-off counters).
+ */
+#define FANIN_MAX 64
+static int
+sc_peer_fanin(const struct probe *p, const char *name, const char *const *args)
+{
+	uint8_t buf[RECV_MAX], payload[32];
+	struct turn_client_alloc_opts o = { 0 };
+	struct stun_addr peer, from[FANIN_MAX];
+	struct op_args a = { .peers = &peer, .n_peer = 1 };
+	struct turn_client_result r;
+	struct turn_client_data d;
+	struct session s;
+	int fds[FANIN_MAX], rc = 0, n;
+	bool got[FANIN_MAX] = { false };
+	unsigned long count;
+	unsigned int received = 0, opened = 0;
+	char *end;
+	char a1[STUN_ADDR_STRLEN];
+	int64_t deadline;
+
+	count = strtoul(args[1], &end, 10);
+	if (*end != '\0' || count == 0 || count > FANIN_MAX)
+		return fail(name, "expected a count of 1..%d, got '%s'", FANIN_MAX, args[1]);
+	if (stun_addr_from_string(&peer, args[0], 0) != 0)
+		return fail(name, "expected a peer IP, got '%s'", args[0]);
+	peer.port = 0;
+	if (peer.family == STUN_FAMILY_IPV6)
+		o.family = STUN_FAMILY_IPV6;
+	if (open_allocated(p, &s, &o, name, &r) != 0)
+		return -1;
+	rc = request(p, &s, OP_PERMIT, &a, &r, NULL);
+	if (expect(name, "CreatePermission", &s, rc, &r, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (; opened < count; opened++) {
+		fds[opened] = udp_bind(&peer, false);
+		if (fds[opened] < 0 || udp_local_addr(fds[opened], &from[opened]) != 0) {
+			rc = fail(name, "expected to bind peer socket %u, got an error", opened);
+			if (fds[opened] >= 0)
+				close(fds[opened]);
+			goto out;
+		}
+	}
+	for (unsigned int i = 0; i < count; i++) {
+		snprintf((char *)payload, sizeof(payload), "fanin-%02u", i);
+		rc = udp_send(fds[i], payload, strlen((char *)payload), &s.relay);
+		if (rc != 0) {
+			rc = fail(name, "expected to send from peer %u, got %s", i, strerror(-rc));
+			goto out;
+		}
+	}
+	deadline = now_ms() + p->timeout_ms * 2;
+	for (unsigned int tries = 0; received < count && tries < count + STRAY_MAX; tries++) {
+		unsigned int idx;
+
+		n = udp_recv_wait(s.fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+		if (n < 0)
+			break;
+		if (turn_client_parse_data(buf, (size_t)n, &d) != 0 ||
+		    d.kind != TURN_CLIENT_DATA_INDICATION)
+			continue;
+		if (d.len != 8 || memcmp(d.payload, "fanin-", 6) != 0)
+			continue;
+		idx = (unsigned int)(d.payload[6] - '0') * 10 + (unsigned int)(d.payload[7] - '0');
+		if (idx >= count || got[idx])
+			continue;
+		if (!stun_addr_equal(&d.peer, &from[idx])) {
+			rc = fail(name, "expected datagram %u from %s, got it from %s", idx,
+				  addr_str(&from[idx], a1), addr_str(&d.peer, (char[STUN_ADDR_STRLEN]){0}));
+			goto out;
+		}
+		got[idx] = true;
+		received++;
+	}
+	if (received != count)
+		rc = fail(name, "expected %lu Data indications through %s, got %u", count,
+			  addr_str(&s.relay, a1), received);
+	else
+		rc = pass(name, "%lu fresh peer flows delivered through %s", count,
+			  addr_str(&s.relay, a1));
+out:
+	for (unsigned int i = 0; i < opened; i++)
+		close(fds[i]);
+	session_close(p, &s);
+	return rc;
+}
+
 /* ---- permission and channel expiry ---- */
 
 /* A lifetime argument of 1..EXPIRY_MAX seconds; FAIL printed otherwise. */
@@ -1211,6 +1307,7 @@ static const struct scenario scenarios[] = {
 	{ "quota", "N", sc_quota },
 	{ "bad-channel", NULL, sc_bad_channel },
 	{ "relay", "PEER_ADDR", sc_relay },
+	{ "peer-fanin", "PEER_IP COUNT", sc_peer_fanin },
 	{ "refresh-delete", NULL, sc_refresh_delete },
 	{ "expiry", "LIFETIME_SECONDS", sc_expiry },
 	{ "permission-expiry", "SECONDS PEER_ADDR", sc_permission_expiry },
