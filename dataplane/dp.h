@@ -124,6 +124,7 @@ struct dp {
 	struct dp_users *users;
 	uint8_t nonce_secret[32];
 	struct dp_steer steer;
+	unsigned int flow_rules;  /* rte_flow rules steering peer traffic (flow_steer.c) */
 };
 
 /* dp_setup.c: after tp_config_load and rte_eal_init. Each returns 0 or
@@ -157,6 +158,11 @@ void worker_clock(struct worker *w, uint64_t tsc);
 int port_init(struct dp_port *p, const char *devname, const struct tp_port_config *pc,
 	      uint16_t n_queues, struct tp_rss *rss, bool *hw_rss);
 void port_fini(struct dp_port *p);
+
+/* flow_steer.c: peer traffic to its owner's queue by rte_flow where the
+ * port accepts it, else nothing (software hand-off). Never fails. */
+int flow_steer_install(struct dp *dp);
+void flow_steer_remove(struct dp *dp);
 
 /* telemetry.c */
 int telemetry_init(struct dp *dp);

@@ -194,6 +194,7 @@ dp_setup(struct dp *dp)
 	rc = handoff_init(dp);
 	if (rc != 0)
 		goto fail;
+	flow_steer_install(dp);
 	return 0;
 
 fail:
@@ -231,6 +232,7 @@ dp_wait(struct dp *dp)
 void
 dp_teardown(struct dp *dp)
 {
+	flow_steer_remove(dp);
 	handoff_fini(dp);
 	for (unsigned int i = 0; i < dp->n_workers; i++)
 		worker_destroy(dp->workers[i]);

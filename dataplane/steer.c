@@ -260,3 +260,25 @@ tp_port_owner(uint16_t port_min, uint16_t port_max, unsigned n_workers, uint16_t
 		return (int)(off / (q + 1));
 	return (int)(rem + (off - big) / q);
 }
+
+unsigned
+tp_port_blocks(uint16_t lo, uint16_t hi, uint16_t *first, uint16_t *mask, unsigned max)
+{
+	uint32_t p = lo, end = (uint32_t)hi + 1;
+	unsigned n = 0;
+
+	if (lo > hi)
+		return 0;
+	while (p < end && n < max) {
+		/* The largest aligned block starting at p that fits. */
+		uint32_t size = p == 0 ? 0x10000u : (p & (~p + 1u));
+
+		while (p + size > end)
+			size >>= 1;
+		first[n] = (uint16_t)p;
+		mask[n] = (uint16_t)~(size - 1u);
+		n++;
+		p += size;
+	}
+	return p < end ? 0 : n;
+}

@@ -170,4 +170,15 @@ int tp_port_slice(uint16_t port_min, uint16_t port_max, unsigned n_workers, unsi
  * -ERANGE if @port is outside [@port_min, @port_max]. */
 int tp_port_owner(uint16_t port_min, uint16_t port_max, unsigned n_workers, uint16_t port);
 
+/*
+ * [@lo, @hi] as aligned power-of-two blocks, the form a NIC's flow rule
+ * can match (port & mask == first): block i is the ports p with
+ * (p & mask[i]) == first[i]. The blocks are disjoint, in order, and cover
+ * the range exactly; a range of 16-bit ports needs at most
+ * TP_PORT_BLOCKS_MAX. Returns their number, or 0 if @max is too small
+ * (or @lo > @hi).
+ */
+#define TP_PORT_BLOCKS_MAX 32
+unsigned tp_port_blocks(uint16_t lo, uint16_t hi, uint16_t *first, uint16_t *mask, unsigned max);
+
 #endif

@@ -338,6 +338,42 @@ test_port_slices(void **state)
 	assert_int_equal(tp_port_owner(49152, 65535, 4, 1000), -ERANGE);
 }
 
+/* Every range decomposes into disjoint aligned blocks covering exactly
+ * it: checked port by port for assorted ranges, including the slices of
+ * the default relay range between 3 workers and the whole port space. */
+static void
+test_port_blocks(void **state)
+{
+	static const uint16_t ranges[][2] = {
+		{49152, 65535}, {0, 65535}, {1, 1}, {1024, 65535}, {49152, 54613},
+		{54614, 60074}, {60075, 65535}, {3, 17}, {65535, 65535}, {0, 0},
+	};
+	uint16_t first[TP_PORT_BLOCKS_MAX], mask[TP_PORT_BLOCKS_MAX];
+
+	(void)state;
+	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
+		uint16_t lo = ranges[r][0], hi = ranges[r][1];
+		unsigned n = tp_port_blocks(lo, hi, first, mask, TP_PORT_BLOCKS_MAX);
+
+		assert_true(n >= 1 && n <= TP_PORT_BLOCKS_MAX);
+		for (uint32_t p = 0; p <= 0xffff; p++) {
+			unsigned hits = 0;
+
+			for (unsigned b = 0; b < n; b++) {
+				assert_int_equal(first[b] & (uint16_t)~mask[b], 0); /* aligned */
+				hits += ((uint16_t)p & mask[b]) == first[b];
+			}
+			assert_int_equal(hits, p >= lo && p <= hi ? 1 : 0);
+		}
+	}
+	/* 49152-65535 is one block; 1..65535 needs 16. */
+	assert_int_equal(tp_port_blocks(49152, 65535, first, mask, TP_PORT_BLOCKS_MAX), 1);
+	assert_int_equal(mask[0], 0xc000);
+	assert_int_equal(tp_port_blocks(1, 65535, first, mask, TP_PORT_BLOCKS_MAX), 16);
+	assert_int_equal(tp_port_blocks(1, 65535, first, mask, 15), 0);
+	assert_int_equal(tp_port_blocks(5, 4, first, mask, TP_PORT_BLOCKS_MAX), 0);
+}
+
 int
 main(void)
 {
@@ -350,6 +386,7 @@ main(void)
 		cmocka_unit_test(test_rss_init),
 		cmocka_unit_test(test_rss_owner),
 		cmocka_unit_test(test_port_slices),
+		cmocka_unit_test(test_port_blocks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
