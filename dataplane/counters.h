@@ -42,6 +42,9 @@
 	/* Gauges, copied from turn_server_stats() and the neighbour table. */                  \
 	X(allocations_active) X(allocations_total) X(permissions) X(channels)                    \
 	X(auth_ok) X(auth_fail) X(neigh_entries)                                                 \
+	/* Overflow blocks for permissions and channels 3..8 in use, and                       \
+	 * requests refused (508) because none was left. */                                     \
+	X(overflow_blocks_used) X(overflow_exhausted)                                            \
 	/* Credential lookups (auth.c, authq.c): key cache results, copied from                \
 	 * the cache at housekeeping; requests parked on a miss and resubmitted. */              \
 	X(keycache_hit) X(keycache_miss) X(keycache_negative) X(keycache_evictions)              \

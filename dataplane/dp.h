@@ -30,7 +30,7 @@
 #include "neigh.h"
 #include "turn_relay_pool.h"
 #include "turn_server.h"
-#include "turn_table.h"
+#include "alloc_table.h"
 
 #define DP_BURST 32
 #define DP_DRAIN_US 100              /* tx buffers flushed at least this often */
@@ -73,7 +73,7 @@ struct worker {
 	const struct dp_steer *steer; /* NULL with one worker */
 	const struct dp_net *net;
 	struct turn_server *ts;
-	struct turn_table *tbl;
+	struct alloc_table *tbl;   /* its allocations (alloc_table.h) */
 	struct dp_hook_ctx hooks;  /* relay pool, users, policy */
 	struct neigh_table *neigh;
 

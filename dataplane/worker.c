@@ -48,12 +48,73 @@ worker_flush(struct worker *w)
  * prefetched a few packets ahead so the parse of packet i overlaps the
  * load of packet i + PREFETCH_AHEAD.
  */
+/*
+ * The burst's table lookups, ahead of the stages: with 100,000 and more
+ * allocations the table is far larger than the cache, so each lookup is
+ * a miss or two; issued together for the whole burst (bulk 5-tuple
+ * lookup, relay slot prefetches) they overlap, and the state machine's
+ * own lookups a moment later hit the cache. Only a peek at untrusted
+ * headers to choose what to prefetch: nothing here decides anything
+ * (the stages validate everything again), so the results are not used.
+ */
+static void
+burst_prefetch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+{
+	const struct dp_net *net = w->net;
+	struct stun_5tuple fts[DP_BURST];
+	const struct stun_5tuple *ftp[DP_BURST];
+	struct turn_allocation *found[DP_BURST];
+	unsigned int nc = 0;
+
+	for (uint16_t i = 0; i < n; i++)
+		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	for (uint16_t i = 0; i < n; i++) {
+		const struct rte_mbuf *m = pkts[i];
+		const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+		const struct rte_udp_hdr *udp;
+		struct stun_addr src, dst;
+		uint16_t et, dport;
+
+		if (m->data_len < ETH_HLEN + IP6_HLEN + UDP_HLEN)
+			continue;
+		et = (uint16_t)(f[12] << 8 | f[13]);
+		if (et == RTE_ETHER_TYPE_IPV4 && f[ETH_HLEN] == 0x45 &&
+		    f[ETH_HLEN + 9] == IPPROTO_UDP) {
+			udp = (const struct rte_udp_hdr *)(f + ETH_HLEN + IP4_HLEN);
+			stun_addr_set_v4(&src, f + ETH_HLEN + 12, rte_be_to_cpu_16(udp->src_port));
+			stun_addr_set_v4(&dst, f + ETH_HLEN + 16, rte_be_to_cpu_16(udp->dst_port));
+		} else if (et == RTE_ETHER_TYPE_IPV6 && f[ETH_HLEN + 6] == IPPROTO_UDP) {
+			udp = (const struct rte_udp_hdr *)(f + ETH_HLEN + IP6_HLEN);
+			stun_addr_set_v6(&src, f + ETH_HLEN + 8, rte_be_to_cpu_16(udp->src_port));
+			stun_addr_set_v6(&dst, f + ETH_HLEN + 24, rte_be_to_cpu_16(udp->dst_port));
+		} else {
+			continue;
+		}
+		dport = dst.port;
+		if (dport == net->listen_port) {
+			fts[nc].client = src;
+			fts[nc].server = dst;
+			fts[nc].proto = TURN_TRANSPORT_UDP;
+			ftp[nc] = &fts[nc];
+			nc++;
+		} else if (dport >= w->port_lo && dport <= w->port_hi) {
+			alloc_table_prefetch_relay(w->tbl, &dst);
+		}
+	}
+	if (nc != 0)
+		alloc_table_lookup_bulk(w->tbl, ftp, nc, found);
+}
+
 void
 worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
 	w->cnt.rx_pkts += n;
-	for (uint16_t i = 0; i < n && i < PREFETCH_AHEAD; i++)
-		rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
+	/* A burst of one or two gains nothing from overlapping its misses. */
+	if (n > 2)
+		burst_prefetch(w, pkts, n);
+	else
+		for (uint16_t i = 0; i < n; i++)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
@@ -79,6 +140,7 @@ worker_housekeeping(struct worker *w)
 	const struct turn_stats *st;
 
 	turn_relay_pool_set_time(w->hooks.pool, w->now_s);
+	alloc_table_set_time(w->tbl, w->now_s);
 	turn_server_sweep(w->ts, w->now_s, DP_SWEEP_BUDGET);
 	neigh_expire(w->neigh, w->now_tsc, DP_NEIGH_BUDGET);
 
@@ -90,6 +152,8 @@ worker_housekeeping(struct worker *w)
 	w->cnt.auth_ok = st->auth_ok;
 	w->cnt.auth_fail = st->auth_fail;
 	w->cnt.neigh_entries = neigh_count(w->neigh);
+	w->cnt.overflow_blocks_used = st->overflow_blocks_used;
+	w->cnt.overflow_exhausted = st->overflow_exhausted;
 	authq_sweep(w);
 
 	/* Relaxed: a flag seen one round late costs nothing. */
@@ -174,8 +238,15 @@ worker_main(void *arg)
 	return 0;
 }
 
+/* Overflow blocks (2 permissions or 2 channels each, 52 bytes) for the
+ * 3rd to 8th permission or channel of an allocation: one block per 8
+ * allocations of the worker's share, at least the core's default 1024.
+ * WebRTC clients mostly hold one or two of each, inline. */
+#define DP_OVERFLOW_PER_ALLOCATIONS 8
+#define DP_OVERFLOW_MIN 1024
+
 static void
-turn_config_from(const struct dp *dp, struct turn_config *tc)
+turn_config_from(const struct dp *dp, uint32_t share, struct turn_config *tc)
 {
 	const struct tp_config *c = &dp->cfg;
 
@@ -195,6 +266,21 @@ turn_config_from(const struct dp *dp, struct turn_config *tc)
 	tc->n_pw_algs = 2;
 	tc->rest = c->rest.n > 0 ? &c->rest : NULL;
 	tc->fingerprint = c->fingerprint;
+	tc->overflow_blocks = RTE_MAX(share / DP_OVERFLOW_PER_ALLOCATIONS, (uint32_t)DP_OVERFLOW_MIN);
+}
+
+/* The allocation table's memory, on the worker's socket. */
+static void *
+table_zalloc(size_t size, size_t align, void *arg)
+{
+	return rte_zmalloc_socket("alloc_table", size, align, *(const int *)arg);
+}
+
+static void
+table_free(void *p, void *arg)
+{
+	(void)arg;
+	rte_free(p);
 }
 
 /*
@@ -209,7 +295,7 @@ worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned i
 {
 	int socket = (int)rte_lcore_to_socket_id(lcore);
 	const struct dp_net *n = &dp->net;
-	const struct stun_addr *r4 = NULL, *r6 = NULL;
+	struct alloc_table_config tcfg = {0};
 	struct turn_relay_pool *pool;
 	struct turn_config tc;
 	struct timespec ts;
@@ -252,16 +338,19 @@ worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned i
 	w->neigh = neigh_create(socket);
 	if (w->neigh == NULL)
 		goto fail;
-	w->tbl = turn_table_create(share);
+	tcfg.capacity = share;
+	tcfg.relay = n->relay;
+	tcfg.n_relay = n->n_relay;
+	tcfg.port_lo = port_lo;
+	tcfg.port_hi = port_hi;
+	tcfg.now = w->now_s;
+	tcfg.zalloc = table_zalloc;
+	tcfg.free = table_free;
+	tcfg.alloc_arg = &socket;
+	w->tbl = alloc_table_create(&tcfg);
 	if (w->tbl == NULL)
 		goto fail_neigh;
-	for (unsigned int i = 0; i < n->n_relay; i++) {
-		if (n->relay[i].family == STUN_FAMILY_IPV4 && r4 == NULL)
-			r4 = &n->relay[i];
-		if (n->relay[i].family == STUN_FAMILY_IPV6 && r6 == NULL)
-			r6 = &n->relay[i];
-	}
-	pool = turn_relay_pool_create(r4, r6, port_lo, port_hi);
+	pool = turn_relay_pool_create_multi(n->relay, n->n_relay, port_lo, port_hi);
 	if (pool == NULL)
 		goto fail_tbl;
 	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, dp->users, pool, share);
@@ -272,8 +361,8 @@ worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned i
 	w->hooks.aq = authq_create(id, socket);
 	if (w->hooks.aq == NULL)
 		goto fail_hooks;
-	turn_config_from(dp, &tc);
-	w->ts = turn_server_create(&tc, &dp_hooks, &w->hooks, &turn_table_ops, w->tbl);
+	turn_config_from(dp, share, &tc);
+	w->ts = turn_server_create(&tc, &dp_hooks, &w->hooks, &alloc_table_ops, w->tbl);
 	if (w->ts == NULL)
 		goto fail_authq;
 	return w;
@@ -292,7 +381,7 @@ fail_pool:
 	errno = err;
 fail_tbl:
 	err = errno;
-	turn_table_destroy(w->tbl);
+	alloc_table_destroy(w->tbl);
 	errno = err;
 fail_neigh:
 	err = errno;
@@ -316,7 +405,7 @@ worker_destroy(struct worker *w)
 	authq_destroy(w->hooks.aq);
 	turn_relay_pool_destroy(w->hooks.pool);
 	dp_hook_ctx_fini(&w->hooks);
-	turn_table_destroy(w->tbl);
+	alloc_table_destroy(w->tbl);
 	neigh_destroy(w->neigh);
 	rte_free(w);
 }

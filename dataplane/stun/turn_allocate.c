@@ -33,7 +33,7 @@ turn_txn_store(struct turn_req *r, struct turn_allocation *a, uint16_t error, ui
 	a->last.method = r->m->method;
 	a->last.error = error;
 	a->last.lifetime = lifetime;
-	a->last.alg = r->alg;
+	a->last.alg = r->alg & 3;
 	a->last.sha256 = r->sha256;
 	a->last.valid = 1;
 }
@@ -315,9 +315,10 @@ turn_allocate(struct turn_req *r)
 	a->dont_fragment = p.dont_fragment;
 	a->addr_error = addr_error;
 	a->lifetime = turn_lifetime_grant(s, r->m);
-	a->created = r->now;
+	/* u32 Unix seconds: exact until 2106, then saturated. */
+	a->created = r->now > UINT32_MAX ? UINT32_MAX : (uint32_t)r->now;
 	a->expires = r->now + a->lifetime;
-	a->rest_expiry = r->rest_expiry;
+	a->rest_expiry = r->rest_expiry > UINT32_MAX ? UINT32_MAX : (uint32_t)r->rest_expiry;
 	a->quota_handle = quota;
 	memcpy(a->userhash, r->userhash, STUN_USERHASH_LEN);
 	memcpy(a->alloc_tid, r->m->tid, STUN_TID_LEN);

@@ -58,7 +58,7 @@ turn_send_indication(struct turn_req *r)
 		turn_drop(s, r->out, TP_DROP_PEER_FAMILY);
 		return;
 	}
-	if (turn_perm_find(a, &peer, r->now) == NULL) {
+	if (turn_perm_find(s, a, &peer, r->now) == NULL) {
 		turn_drop(s, r->out, TP_DROP_NO_PERMISSION);
 		return;
 	}
@@ -76,8 +76,9 @@ turn_channeldata(struct turn_server *s, const struct stun_5tuple *ft, const uint
 		 size_t len, uint64_t now, struct turn_out *out)
 {
 	struct turn_allocation *a;
-	struct turn_channel *c;
+	const struct turn_channel *c;
 	const struct stun_addr *relay;
+	struct stun_addr peer;
 	uint16_t number, plen;
 
 	if (channeldata_parse(pkt, len, &number, &plen) != 0 || number < s->cfg.channel_min ||
@@ -90,21 +91,22 @@ turn_channeldata(struct turn_server *s, const struct stun_5tuple *ft, const uint
 		turn_drop(s, out, TP_DROP_NO_ALLOCATION);
 		return;
 	}
-	c = turn_chan_by_number(a, number, now);
+	c = turn_chan_by_number(s, a, number, now);
 	if (c == NULL) {
 		turn_drop(s, out, TP_DROP_CHANNEL_UNBOUND);
 		return;
 	}
-	if (turn_perm_find(a, &c->peer, now) == NULL) {
+	turn_chan_peer(c, &peer);
+	if (turn_perm_find(s, a, &peer, now) == NULL) {
 		turn_drop(s, out, TP_DROP_NO_PERMISSION);
 		return;
 	}
-	relay = turn_alloc_relay(a, c->peer.family);
+	relay = turn_alloc_relay(a, peer.family);
 	if (relay == NULL) {
 		turn_drop(s, out, TP_DROP_PEER_FAMILY);
 		return;
 	}
-	to_peer(a, out, relay, &c->peer, pkt + TURN_CHANNELDATA_HDR_LEN, plen, a->dont_fragment);
+	to_peer(a, out, relay, &peer, pkt + TURN_CHANNELDATA_HDR_LEN, plen, a->dont_fragment);
 }
 
 /*
@@ -148,7 +150,8 @@ data_indication_hdr(struct turn_server *s, const struct stun_addr *peer, size_t 
  * live channel bound to exactly this peer address and port gets the
  * 4-byte ChannelData header (no padding over UDP); otherwise a Data
  * indication, without FINGERPRINT. Cost: a table lookup, a scan of the
- * fixed slots, and at most one header written.
+ * inline slots (and of overflow blocks, for allocations that have them),
+ * and at most one header written.
  */
 enum turn_verdict
 turn_server_handle_peer(struct turn_server *s, const struct stun_addr *peer_in,
@@ -160,7 +163,7 @@ turn_server_handle_peer(struct turn_server *s, const struct stun_addr *peer_in,
 	const struct stun_addr peer_copy = *peer_in;
 	const struct stun_addr *peer = &peer_copy;
 	struct turn_allocation *a = s->tops->lookup_relay(s->table, relay);
-	struct turn_channel *c;
+	const struct turn_channel *c;
 
 	memset(out, 0, sizeof(*out));
 	out->verdict = TURN_DROP;
@@ -172,7 +175,7 @@ turn_server_handle_peer(struct turn_server *s, const struct stun_addr *peer_in,
 		turn_drop(s, out, TP_DROP_NO_ALLOCATION);
 		return out->verdict;
 	}
-	if (turn_perm_find(a, peer, now) == NULL) {
+	if (turn_perm_find(s, a, peer, now) == NULL) {
 		turn_drop(s, out, TP_DROP_NO_PERMISSION);
 		return out->verdict;
 	}
@@ -180,7 +183,7 @@ turn_server_handle_peer(struct turn_server *s, const struct stun_addr *peer_in,
 		turn_drop(s, out, TP_DROP_TOO_BIG);
 		return out->verdict;
 	}
-	c = turn_chan_by_peer(a, peer, now);
+	c = turn_chan_by_peer(s, a, peer, now);
 	if (c != NULL) {
 		if (ocap < TURN_CHANNELDATA_HDR_LEN) {
 			turn_drop(s, out, TP_DROP_TOO_BIG);

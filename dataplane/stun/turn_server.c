@@ -57,6 +57,10 @@ config_load(struct turn_server *s, const struct turn_config *in)
 		c->nonce_lifetime = 600;
 	if (c->rest_separator == 0)
 		c->rest_separator = ':';
+	if (c->overflow_blocks == 0)
+		c->overflow_blocks = TURN_OVERFLOW_BLOCKS_DEFAULT;
+	if (c->overflow_blocks > TURN_OVERFLOW_BLOCKS_MAX)
+		return -EINVAL;
 	if (c->default_lifetime > c->max_lifetime)
 		return -EINVAL;
 	/* ChannelData must keep its first byte in 0x40..0x7F to be told
@@ -126,6 +130,13 @@ turn_server_create(const struct turn_config *cfg, const struct turn_hooks *hooks
 	if (stun_nonce_init(&s->nonce, cfg->nonce_secret, cfg->nonce_secret_len,
 			    s->cfg.nonce_lifetime) != 0)
 		goto err_inval;
+	/* Every overflow block the server will ever use, taken now. */
+	if (turn_ovf_init(s, s->cfg.overflow_blocks) != 0) {
+		explicit_bzero(&s->nonce, sizeof(s->nonce));
+		free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
 	s->hooks = *hooks;
 	s->ctx = hook_ctx;
 	s->tops = tops;
@@ -149,6 +160,7 @@ turn_server_destroy(struct turn_server *s)
 	if (s == NULL)
 		return;
 	turn_server_flush(s);
+	turn_ovf_fini(s);
 	/* The server held the nonce keys. */
 	explicit_bzero(&s->nonce, sizeof(s->nonce));
 	free(s);
@@ -172,6 +184,12 @@ const struct turn_stats *
 turn_server_stats(const struct turn_server *s)
 {
 	return &s->stats;
+}
+
+size_t
+turn_server_footprint(const struct turn_server *s)
+{
+	return sizeof(*s) + (size_t)s->ovf.n * sizeof(struct turn_ovf_block);
 }
 
 /* ---- helpers shared by the handlers ---- */
@@ -203,6 +221,8 @@ turn_alloc_remove(struct turn_server *s, struct turn_allocation *a, enum turn_ev
 			s->hooks.relay_free(s->ctx, &a->relay[i]);
 	if (s->hooks.quota_release != NULL)
 		s->hooks.quota_release(s->ctx, a->quota_handle);
+	/* After the event, which may still look at the permissions. */
+	turn_ovf_trim(s, a, 0, true);
 	if (s->stats.allocations_active > 0)
 		s->stats.allocations_active--;
 	s->tops->remove(s->table, a);
@@ -422,8 +442,12 @@ sweep_cb(void *arg, struct turn_allocation *a)
 {
 	struct sweep_arg *sa = arg;
 
-	if (!sa->all && a->expires > sa->now)
+	if (!sa->all && a->expires > sa->now) {
+		/* Live: give back overflow blocks it no longer uses. */
+		if (a->perm_ovf != 0 || a->chan_ovf != 0)
+			turn_ovf_trim(sa->s, a, sa->now, false);
 		return false;
+	}
 	turn_alloc_remove(sa->s, a, sa->all ? TURN_EVENT_DELETED : TURN_EVENT_EXPIRED);
 	sa->removed++;
 	return true;
@@ -432,7 +456,8 @@ sweep_cb(void *arg, struct turn_allocation *a)
 /*
  * Visit at most @budget allocations from where the last sweep stopped and
  * remove the expired ones, so a large table is covered over several calls
- * at a bounded cost per call. Returns the number removed.
+ * at a bounded cost per call; live ones give back overflow blocks whose
+ * permissions and channels have all lapsed. Returns the number removed.
  */
 unsigned int
 turn_server_sweep(struct turn_server *s, uint64_t now, unsigned int budget)

@@ -36,56 +36,87 @@
 #include "stun_proto.h"
 #include "turnpike/drop.h"
 
-/* Fixed per-allocation tables; see docs/protocol.md. Beyond these,
- * CreatePermission / ChannelBind get 508. */
+/*
+ * Per-allocation permission and channel limits; see docs/protocol.md.
+ * Beyond these, CreatePermission / ChannelBind get 508. The first
+ * TURN_INLINE_PERMS permissions and TURN_INLINE_CHANNELS channels live in
+ * the allocation itself; the rest, up to the limits, in overflow blocks of
+ * TURN_OVERFLOW_RECS records taken from a per-server pool sized by
+ * turn_config.overflow_blocks (508 as well when the pool is empty).
+ */
 #define TURN_MAX_PERMISSIONS 8
 #define TURN_MAX_CHANNELS 8
+#define TURN_INLINE_PERMS 2
+#define TURN_INLINE_CHANNELS 2
+#define TURN_OVERFLOW_RECS 2
+#define TURN_OVERFLOW_BLOCKS_DEFAULT 1024u
+#define TURN_OVERFLOW_BLOCKS_MAX (1u << 26)
 #define TURN_QUOTA_USER_MAX 64
 /* An output buffer of this size holds every response and every header. */
 #define TURN_OUT_BUF 1024
 
+/*
+ * Permission and channel records, 24 bytes each. Times in the API are
+ * uint64_t Unix seconds; records keep them as uint32_t, which holds Unix
+ * seconds until 2106 (later times saturate to UINT32_MAX). Only
+ * turn_permission.c reads or writes records; everything else goes
+ * through turn_alloc_permissions / turn_alloc_channels.
+ */
 struct turn_perm {
-	uint8_t ip[16];
-	uint8_t family;   /* 0 = free slot */
-	uint64_t expires;
+	uint8_t ip[16];           /* network order; ip[4..15] zero for IPv4 */
+	uint32_t expires;         /* Unix seconds */
+	uint8_t family;           /* 0 = free slot */
 };
 
 struct turn_channel {
-	struct stun_addr peer;
-	uint16_t number;  /* 0 = free slot */
-	uint64_t expires; /* bound until then; unusable until expires + quarantine */
+	uint8_t ip[16];           /* the bound peer: network order */
+	uint32_t expires;         /* bound until then; unusable until expires + quarantine */
+	uint16_t port;            /* host order */
+	uint16_t number : 15;     /* 0 = free slot; numbers are <= 0x7FFF */
+	uint16_t ipv6 : 1;        /* the peer's family: 1 IPv6, 0 IPv4 */
 };
 
 /* The response to the last request, kept so a retransmission gets the
- * same answer without being applied twice (RFC 8489 6.3.1). */
+ * same answer without being applied twice (RFC 8489 6.3.1). 20 bytes. */
 struct turn_last_txn {
 	uint8_t tid[STUN_TID_LEN];
-	uint16_t method;
-	uint16_t error;    /* 0 = success */
-	uint32_t lifetime; /* LIFETIME sent, for Allocate and Refresh */
-	uint16_t alg;      /* integrity used: STUN_PWALG_* (selects MI / MI-SHA256) */
-	uint8_t sha256;    /* request used MESSAGE-INTEGRITY-SHA256 */
-	uint8_t valid;
+	uint16_t method : 12;     /* STUN methods are 12 bits */
+	uint16_t valid : 1;
+	uint16_t sha256 : 1;      /* request used MESSAGE-INTEGRITY-SHA256 */
+	uint16_t alg : 2;         /* integrity used: STUN_PWALG_* (MD5 1, SHA-256 2) */
+	uint16_t error;           /* 0 = success */
+	uint32_t lifetime;        /* LIFETIME sent, for Allocate and Refresh */
 };
 
+/*
+ * One allocation, 320 bytes (a unit test holds it to that). Ordered by
+ * use: what the relay path touches in both directions (5-tuple, relay
+ * addresses, expiry, counters, the inline permissions and channels)
+ * comes first, request-only state last.
+ */
 struct turn_allocation {
+	/* -- relay path, both directions: the first four cache lines -- */
 	struct stun_5tuple ft;
-	struct stun_addr relay[2];        /* dual allocation: one per family */
 	uint8_t n_relay;
 	uint8_t dont_fragment;
 	uint16_t addr_error;              /* ADDRESS-ERROR-CODE sent with the Allocate success */
-	uint64_t expires;
-	uint64_t created;
-	uint64_t rest_expiry;             /* 0 unless REST credentials */
-	uint32_t quota_handle;
+	uint64_t expires;                 /* Unix seconds */
+	struct stun_addr relay[2];        /* dual allocation: one per family */
+	uint64_t pkts_to_peer, bytes_to_peer, pkts_from_peer, bytes_from_peer;
+	/* -- permissions and channels (turn_permission.c only); relay path too -- */
+	struct turn_perm perm[TURN_INLINE_PERMS];
+	struct turn_channel chan[TURN_INLINE_CHANNELS];
+	uint32_t perm_ovf;                /* first overflow block, 1-based pool index; 0 = none */
+	uint32_t chan_ovf;
+	/* -- requests only -- */
 	uint32_t lifetime;                /* granted at Allocate, for retransmissions */
-	uint8_t userhash[STUN_USERHASH_LEN]; /* identity: SHA-256(username ":" realm) */
-	uint8_t alloc_tid[STUN_TID_LEN];
+	uint32_t quota_handle;
+	uint32_t created;                 /* Unix seconds (u32: until 2106) */
+	uint32_t rest_expiry;             /* 0 unless REST credentials; saturates at UINT32_MAX */
 	uint64_t reservation_token;       /* issued with EVEN-PORT R=1, 0 if none */
 	struct turn_last_txn last;
-	struct turn_perm perm[TURN_MAX_PERMISSIONS];
-	struct turn_channel chan[TURN_MAX_CHANNELS];
-	uint64_t pkts_to_peer, bytes_to_peer, pkts_from_peer, bytes_from_peer;
+	uint8_t alloc_tid[STUN_TID_LEN];
+	uint8_t userhash[STUN_USERHASH_LEN]; /* identity: SHA-256(username ":" realm) */
 };
 
 /* ---- storage: how allocations are found ---- */
@@ -197,6 +228,14 @@ struct turn_config {
 	bool rfc5780;                  /* RESPONSE-ORIGIN on Binding, honour RESPONSE-PORT */
 	struct stun_addr other_address; /* RFC 5780 OTHER-ADDRESS, family 0 = none */
 	struct stun_addr alternate;    /* family != 0: answer Allocate with 300 */
+	/*
+	 * Overflow blocks for permissions and channels beyond the inline
+	 * ones, shared by all allocations of this server and allocated once
+	 * by turn_server_create: 0 = TURN_OVERFLOW_BLOCKS_DEFAULT, at most
+	 * TURN_OVERFLOW_BLOCKS_MAX. A block holds TURN_OVERFLOW_RECS
+	 * permissions or channels, so an allocation at 8 and 8 holds 6.
+	 */
+	uint32_t overflow_blocks;
 };
 
 enum turn_verdict {
@@ -228,6 +267,9 @@ struct turn_stats {
 	uint64_t drops[TP_DROP_MAX];
 	uint64_t allocations, allocations_active, permissions, channels;
 	uint64_t auth_ok, auth_fail, auth_pending;
+	/* The overflow pool: blocks in use and configured, and the requests
+	 * answered 508 because it was empty. */
+	uint64_t overflow_blocks_used, overflow_blocks_total, overflow_exhausted;
 };
 
 struct turn_server;
@@ -248,6 +290,31 @@ void turn_server_destroy(struct turn_server *s);
 void turn_server_set_draining(struct turn_server *s, bool draining);
 int turn_server_rotate_nonce_secret(struct turn_server *s, const uint8_t *secret, size_t len);
 const struct turn_stats *turn_server_stats(const struct turn_server *s);
+/* Bytes the server holds: the object and its overflow pool (allocations
+ * live in the table, which accounts for itself). */
+size_t turn_server_footprint(const struct turn_server *s);
+
+/*
+ * What an allocation holds, for tests, telemetry and the control plane:
+ * permissions live at @now (peer port 0), channels bound or quarantined at
+ * @now (bound while expires > now). Writes up to @cap entries to @out and
+ * returns how many there are, like snprintf.
+ */
+struct turn_perm_info {
+	struct stun_addr peer;
+	uint64_t expires;
+};
+
+struct turn_chan_info {
+	struct stun_addr peer;
+	uint16_t number;
+	uint64_t expires;
+};
+
+unsigned int turn_alloc_permissions(const struct turn_server *s, const struct turn_allocation *a,
+				    uint64_t now, struct turn_perm_info *out, unsigned int cap);
+unsigned int turn_alloc_channels(const struct turn_server *s, const struct turn_allocation *a,
+				 uint64_t now, struct turn_chan_info *out, unsigned int cap);
 
 /*
  * A datagram from a client: STUN Binding, TURN requests, Send indications
@@ -269,7 +336,9 @@ enum turn_verdict turn_server_handle_peer(struct turn_server *s, const struct st
 					  struct turn_out *out);
 
 /* Expire allocations, bounded to @budget visited entries. Returns the
- * number removed. Permissions and channels expire lazily on use. */
+ * number removed. Permissions and channels expire lazily on use; the
+ * overflow blocks of lapsed ones go back to the pool when the sweep
+ * visits their allocation (or at its next CreatePermission/ChannelBind). */
 unsigned int turn_server_sweep(struct turn_server *s, uint64_t now, unsigned int budget);
 
 /* Delete every allocation (shutdown). */

@@ -10,7 +10,8 @@
  *   turn_auth.c        RFC 8489 long-term authentication, REST credentials
  *   turn_binding.c     STUN Binding and RFC 5780
  *   turn_allocate.c    Allocate and Refresh
- *   turn_permission.c  CreatePermission and ChannelBind, permission/channel slots
+ *   turn_permission.c  CreatePermission and ChannelBind, permission/channel slots,
+ *                      the overflow block pool
  *   turn_relay.c       Send indications, ChannelData and peer data
  */
 #ifndef TURN_SERVER_PRIV_H
@@ -26,6 +27,32 @@
 
 /* 2 algorithms x (type, length) with no parameters. */
 #define TURN_PWALGS_MAX_LEN 8
+
+/*
+ * An overflow block: TURN_OVERFLOW_RECS permissions or channels of one
+ * allocation, chained from turn_allocation.perm_ovf / chan_ovf by 1-based
+ * pool index (0 ends the chain). Free blocks are chained the same way.
+ */
+struct turn_ovf_block {
+	union {
+		struct turn_perm perm[TURN_OVERFLOW_RECS];
+		struct turn_channel chan[TURN_OVERFLOW_RECS];
+	};
+	uint32_t next;
+};
+
+/* Overflow blocks one allocation can hold, per kind. */
+#define TURN_OVF_PERM_BLOCKS \
+	((TURN_MAX_PERMISSIONS - TURN_INLINE_PERMS + TURN_OVERFLOW_RECS - 1) / TURN_OVERFLOW_RECS)
+#define TURN_OVF_CHAN_BLOCKS \
+	((TURN_MAX_CHANNELS - TURN_INLINE_CHANNELS + TURN_OVERFLOW_RECS - 1) / TURN_OVERFLOW_RECS)
+
+struct turn_ovf_pool {
+	struct turn_ovf_block *blocks; /* blocks[i - 1] is block i */
+	uint32_t n;
+	uint32_t free_head;            /* 0 = empty */
+	uint32_t n_free;
+};
 
 struct turn_server {
 	struct turn_config cfg;   /* copy, defaults filled in */
@@ -45,6 +72,7 @@ struct turn_server {
 	 * per-server seed, so no syscall is needed per packet. */
 	uint64_t tid_seed;
 	uint64_t tid_seq;
+	struct turn_ovf_pool ovf;
 	struct turn_stats stats;
 };
 
@@ -131,13 +159,24 @@ uint32_t turn_lifetime_grant(const struct turn_server *s, const struct stun_msg 
 void turn_create_permission(struct turn_req *r);
 void turn_channel_bind(struct turn_req *r);
 /* The live permission for @peer's IP, or NULL. */
-struct turn_perm *turn_perm_find(struct turn_allocation *a, const struct stun_addr *peer,
-				 uint64_t now);
+const struct turn_perm *turn_perm_find(const struct turn_server *s,
+				       const struct turn_allocation *a,
+				       const struct stun_addr *peer, uint64_t now);
 /* The live channel bound to @number, or to exactly @peer; NULL if none. */
-struct turn_channel *turn_chan_by_number(struct turn_allocation *a, uint16_t number,
-					 uint64_t now);
-struct turn_channel *turn_chan_by_peer(struct turn_allocation *a, const struct stun_addr *peer,
-				       uint64_t now);
+const struct turn_channel *turn_chan_by_number(const struct turn_server *s,
+					       const struct turn_allocation *a, uint16_t number,
+					       uint64_t now);
+const struct turn_channel *turn_chan_by_peer(const struct turn_server *s,
+					     const struct turn_allocation *a,
+					     const struct stun_addr *peer, uint64_t now);
+/* The peer a channel is bound to. */
+void turn_chan_peer(const struct turn_channel *c, struct stun_addr *out);
+/* Give back overflow blocks none of whose records is in use at @now
+ * (sweep), or all of them (@all: the allocation is going away). */
+void turn_ovf_trim(struct turn_server *s, struct turn_allocation *a, uint64_t now, bool all);
+/* The overflow pool, at turn_server_create / turn_server_destroy. */
+int turn_ovf_init(struct turn_server *s, uint32_t n);
+void turn_ovf_fini(struct turn_server *s);
 
 /* ---- shared by Refresh, CreatePermission and ChannelBind ---- */
 

@@ -10,8 +10,9 @@
  *
  * Checked after every step: verdicts are consistent (replies are STUN
  * answering the request, payloads point into the input, headers into the
- * output buffer), and at the end nothing is leaked: once flushed, no
- * allocation, relay port or quota is held.
+ * output buffer, overflow blocks within the pool), and at the end
+ * nothing is leaked: once flushed, no allocation, relay port, quota or
+ * overflow block is held.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -429,8 +430,11 @@ configure(struct th *h, uint8_t v)
 	if (v & 32)
 		h->cfg.alternate = th_addr("198.18.9.9:3478");
 	h->no_v6 = (v & 64) != 0;
-	/* Small tables so capacity errors are reachable. */
+	/* Small tables so capacity errors are reachable: allocations, relay
+	 * ports, overflow blocks (a client reaches 3 permissions and 4
+	 * channels with fz.peers, so 2 blocks). */
 	h->table_cap = (v & 128) ? 2 : 8;
+	h->cfg.overflow_blocks = (v & 128) ? 1 : 3;
 	h->port_max = (uint16_t)(h->port_min + ((v & 128) ? 3 : 63));
 }
 
@@ -468,8 +472,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		c->alg = STUN_PWALG_MD5;
 	}
 
-	while (fz.n > 0)
+	while (fz.n > 0) {
+		const struct turn_stats *st = turn_server_stats(h->s);
+
 		step(h, take8(&fz));
+		/* Overflow blocks: never more than configured, none without
+		 * an allocation holding them. */
+		CHECK(st->overflow_blocks_total == h->cfg.overflow_blocks);
+		CHECK(st->overflow_blocks_used <= st->overflow_blocks_total);
+		CHECK(st->overflow_blocks_used <=
+		      st->allocations_active *
+			      ((TURN_MAX_PERMISSIONS - TURN_INLINE_PERMS + TURN_MAX_CHANNELS -
+				TURN_INLINE_CHANNELS) / TURN_OVERFLOW_RECS));
+	}
 
 	/* Accounting: the server's count matches the table, and flushing
 	 * gives every relay port and quota back. */
@@ -478,6 +493,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(turn_table_count(h->tbl) == 0);
 	CHECK(h->quota_active == 0);
 	CHECK(h->relays_active == 0);
+	CHECK(turn_server_stats(h->s)->overflow_blocks_used == 0);
 	CHECK(turn_relay_pool_used(h->pool, STUN_FAMILY_IPV4) == 0);
 	CHECK(turn_relay_pool_used(h->pool, STUN_FAMILY_IPV6) == 0);
 	th_fini(h);

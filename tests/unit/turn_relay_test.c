@@ -692,6 +692,491 @@ test_peer_ipv6_data_indication(void **state)
 	assert_true(stun_addr_equal(&h->out.src, &relay));
 }
 
+/* ---- overflow blocks: permissions and channels beyond the inline ones ---- */
+
+/* Peer @i: a distinct IP and port per index. */
+static struct stun_addr
+peer_n(unsigned int i)
+{
+	char ip[32];
+
+	snprintf(ip, sizeof(ip), "198.51.100.%u:%u", i + 1, 5000 + i);
+	return th_addr(ip);
+}
+
+static uint64_t
+ovf_used(struct th *h)
+{
+	return turn_server_stats(h->s)->overflow_blocks_used;
+}
+
+/* Blocks an allocation needs for @n permissions or channels. */
+static unsigned int
+ovf_blocks(unsigned int n)
+{
+	return n <= TURN_INLINE_PERMS ? 0 :
+				       (n - TURN_INLINE_PERMS + TURN_OVERFLOW_RECS - 1) /
+					       TURN_OVERFLOW_RECS;
+}
+
+/* Restart with a pool of @blocks and client 0 allocated again. */
+static void
+restart_with_pool(struct fx *f, uint32_t blocks)
+{
+	struct th *h = &f->h;
+
+	h->cfg.overflow_blocks = blocks;
+	assert_int_equal(th_restart(h), 0);
+	f->c->nonce_len = 0;
+	assert_int_equal(th_allocate(h, f->c,
+				     &(struct th_req){ .flags = TH_LIFETIME, .lifetime = 3600 }),
+			 0);
+	f->relay = h->resp.relayed[0];
+}
+
+static void
+test_allocation_size(void **state)
+{
+	(void)state;
+	print_message("sizeof(struct turn_allocation) = %zu (perm %zu, channel %zu)\n",
+		      sizeof(struct turn_allocation), sizeof(struct turn_perm),
+		      sizeof(struct turn_channel));
+	assert_true(sizeof(struct turn_allocation) <= 320);
+	assert_true(sizeof(struct turn_perm) <= 24);
+	assert_true(sizeof(struct turn_channel) <= 24);
+	/* The relay path's fields start the allocation. */
+	assert_int_equal(offsetof(struct turn_allocation, ft), 0);
+	assert_true(offsetof(struct turn_allocation, pkts_to_peer) < 128);
+	assert_true(offsetof(struct turn_allocation, bytes_from_peer) < 128);
+	assert_true(offsetof(struct turn_allocation, perm) < offsetof(struct turn_allocation, last));
+	assert_true(offsetof(struct turn_allocation, chan) < offsetof(struct turn_allocation, last));
+}
+
+/* Permissions 3 to 8 go into overflow blocks and relay both ways; the
+ * 9th gets 508. */
+static void
+test_overflow_permissions(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	struct turn_perm_info info[TURN_MAX_PERMISSIONS + 1];
+
+	assert_int_equal(ovf_used(h), 0);
+	for (unsigned int i = 0; i < TURN_MAX_PERMISSIONS; i++) {
+		struct stun_addr p = peer_n(i);
+
+		assert_int_equal(th_permit(h, f->c, &p), 0);
+		assert_int_equal(ovf_used(h), ovf_blocks(i + 1));
+		/* Every permission so far works, both ways. */
+		for (unsigned int j = 0; j <= i; j++) {
+			struct stun_addr q = peer_n(j);
+
+			assert_int_equal(th_send(h, f->c, &q, payload, 4), TURN_TO_PEER);
+			assert_true(stun_addr_equal(&h->out.dst, &q));
+			assert_int_equal(th_peer(h, &q, &f->relay, payload, 4), TURN_TO_CLIENT);
+			assert_int_equal(h->resp.method, TURN_METHOD_DATA);
+			assert_true(stun_addr_equal(&h->resp.peer, &q));
+		}
+	}
+	assert_int_equal(ovf_used(h), (TURN_MAX_PERMISSIONS - TURN_INLINE_PERMS) /
+					      TURN_OVERFLOW_RECS);
+	assert_int_equal(turn_server_stats(h->s)->permissions, TURN_MAX_PERMISSIONS);
+	/* An unknown peer is still refused. */
+	struct stun_addr ninth = peer_n(TURN_MAX_PERMISSIONS);
+	assert_int_equal(th_peer(h, &ninth, &f->relay, payload, 4), TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_NO_PERMISSION);
+	/* The 9th: 508, the limit, not the pool. */
+	assert_int_equal(th_permit(h, f->c, &ninth), 508);
+	assert_int_equal(h->resp.mi_check, 0);
+	assert_int_equal(turn_server_stats(h->s)->overflow_exhausted, 0);
+	/* Refreshing one held in a block needs no slot. */
+	struct stun_addr last = peer_n(TURN_MAX_PERMISSIONS - 1);
+	assert_int_equal(th_permit(h, f->c, &last), 0);
+	/* What the allocation holds. */
+	assert_int_equal(turn_alloc_permissions(h->s, h->out.alloc, h->now, info, 2),
+			 TURN_MAX_PERMISSIONS);
+	assert_int_equal(turn_alloc_permissions(h->s, h->out.alloc, h->now, info,
+						TURN_MAX_PERMISSIONS + 1),
+			 TURN_MAX_PERMISSIONS);
+	for (unsigned int i = 0; i < TURN_MAX_PERMISSIONS; i++) {
+		struct stun_addr ip = peer_n(i);
+		bool found = false;
+
+		ip.port = 0;
+		for (unsigned int j = 0; j < TURN_MAX_PERMISSIONS && !found; j++)
+			found = stun_addr_equal(&info[j].peer, &ip);
+		assert_true(found);
+		assert_int_equal(info[i].expires, h->now + TURN_PERMISSION_LIFETIME);
+	}
+}
+
+/* Channels 3 to 8 go into overflow blocks; ChannelData both ways through
+ * each; the 9th gets 508. */
+static void
+test_overflow_channels(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	struct turn_chan_info info[TURN_MAX_CHANNELS];
+
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		struct stun_addr p = peer_n(i);
+
+		assert_int_equal(th_bind(h, f->c, (uint16_t)(0x4000 + i), &p), 0);
+		/* Each bind brings a permission of its own: blocks of both kinds. */
+		assert_int_equal(ovf_used(h), 2 * ovf_blocks(i + 1));
+	}
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		struct stun_addr p = peer_n(i);
+		uint16_t number = (uint16_t)(0x4000 + i);
+
+		assert_int_equal(th_channeldata(h, f->c, number, payload, 5, false), TURN_TO_PEER);
+		assert_true(stun_addr_equal(&h->out.dst, &p));
+		assert_true(stun_addr_equal(&h->out.src, &f->relay));
+		assert_int_equal(h->out.payload_len, 5);
+		assert_int_equal(th_peer(h, &p, &f->relay, payload, 3), TURN_TO_CLIENT);
+		assert_int_equal(h->out.hdr_len, TURN_CHANNELDATA_HDR_LEN);
+		assert_int_equal(h->resp.channel, number);
+		assert_int_equal(h->resp.data_len, 3);
+	}
+	assert_int_equal(turn_server_stats(h->s)->channels, TURN_MAX_CHANNELS);
+	/* The 9th, to a peer whose IP is permitted already: 508. */
+	struct stun_addr p0 = peer_n(0);
+	p0.port = 9;
+	assert_int_equal(th_bind(h, f->c, 0x4100, &p0), 508);
+	assert_int_equal(h->resp.mi_check, 0);
+	assert_int_equal(turn_server_stats(h->s)->overflow_exhausted, 0);
+	/* Nothing bound, peer data from there is a Data indication. */
+	assert_int_equal(th_channeldata(h, f->c, 0x4100, payload, 1, false), TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_CHANNEL_UNBOUND);
+	assert_int_equal(th_peer(h, &p0, &f->relay, payload, 3), TURN_TO_CLIENT);
+	assert_int_equal(h->resp.method, TURN_METHOD_DATA);
+	/* What the allocation holds. */
+	assert_int_equal(turn_alloc_channels(h->s, h->out.alloc, h->now, info, TURN_MAX_CHANNELS),
+			 TURN_MAX_CHANNELS);
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		struct stun_addr p = peer_n(info[i].number - 0x4000u);
+
+		assert_true(info[i].number >= 0x4000 && info[i].number < 0x4000 + TURN_MAX_CHANNELS);
+		assert_true(stun_addr_equal(&info[i].peer, &p));
+		assert_int_equal(info[i].expires, h->now + TURN_CHANNEL_LIFETIME);
+	}
+}
+
+/* IPv6 peers in overflow blocks keep their family and all 16 bytes. */
+static void
+test_overflow_ipv6(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	struct th_client *c = th_client(h, 1);
+	char a[64];
+
+	assert_int_equal(th_allocate(h, c, &(struct th_req){ .raf = STUN_FAMILY_IPV6 }), 0);
+	struct stun_addr relay = h->resp.relayed[0];
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		snprintf(a, sizeof(a), "[2001:db8:99::%x]:%u", i + 1, 6000 + i);
+		struct stun_addr p = th_addr(a);
+		assert_int_equal(th_bind(h, c, (uint16_t)(0x4800 + i), &p), 0);
+	}
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		snprintf(a, sizeof(a), "[2001:db8:99::%x]:%u", i + 1, 6000 + i);
+		struct stun_addr p = th_addr(a);
+		assert_int_equal(th_channeldata(h, c, (uint16_t)(0x4800 + i), payload, 2, false),
+				 TURN_TO_PEER);
+		assert_true(stun_addr_equal(&h->out.dst, &p));
+		assert_int_equal(th_peer(h, &p, &relay, payload, 2), TURN_TO_CLIENT);
+		assert_int_equal(h->resp.channel, 0x4800 + i);
+	}
+}
+
+/* A pool of 2 blocks: an allocation that needs a third gets 508, and
+ * gets it once another allocation gives its blocks back. */
+static void
+test_overflow_pool_exhaustion(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	struct th_client *b = th_client(h, 1);
+	struct stun_addr p;
+
+	restart_with_pool(f, 2);
+	assert_int_equal(turn_server_stats(h->s)->overflow_blocks_total, 2);
+	/* Client 0 takes both blocks: 4 permissions, then 3 channels. */
+	for (unsigned int i = 0; i < 4; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_permit(h, f->c, &p), 0);
+	}
+	assert_int_equal(ovf_used(h), 1);
+	for (unsigned int i = 0; i < 3; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_bind(h, f->c, (uint16_t)(0x4000 + i), &p), 0);
+	}
+	assert_int_equal(ovf_used(h), 2);
+	/* A 4th channel fits in client 0's block; a 5th would need a block. */
+	p = peer_n(3);
+	assert_int_equal(th_bind(h, f->c, 0x4003, &p), 0);
+	p = peer_n(0);
+	p.port = 1;
+	assert_int_equal(th_bind(h, f->c, 0x4004, &p), 508);
+	assert_int_equal(turn_server_stats(h->s)->overflow_exhausted, 1);
+	/* Another allocation: inline slots work, the third of either not. */
+	assert_int_equal(th_allocate(h, b, NULL), 0);
+	struct stun_addr b_relay = h->resp.relayed[0];
+	for (unsigned int i = 10; i < 12; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_permit(h, b, &p), 0);
+		assert_int_equal(th_bind(h, b, (uint16_t)(0x4000 + i), &p), 0);
+	}
+	p = peer_n(12);
+	assert_int_equal(th_permit(h, b, &p), 508);
+	assert_int_equal(h->resp.mi_check, 0);
+	p = peer_n(10);
+	p.port = 1;
+	assert_int_equal(th_bind(h, b, 0x4100, &p), 508);
+	/* A bind needing both a channel block and a permission block. */
+	p = peer_n(12);
+	assert_int_equal(th_bind(h, b, 0x4101, &p), 508);
+	assert_int_equal(turn_server_stats(h->s)->overflow_exhausted, 4);
+	/* Nothing of the refused requests was installed. */
+	assert_int_equal(th_peer(h, &p, &b_relay, payload, 1), TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_NO_PERMISSION);
+	assert_int_equal(th_channeldata(h, b, 0x4100, payload, 1, false), TURN_DROP);
+	assert_int_equal(ovf_used(h), 2);
+	/* Client 0 goes: its blocks return, and client 1 gets them. */
+	assert_int_equal(th_refresh(h, f->c, true, 0), 0);
+	assert_int_equal(ovf_used(h), 0);
+	p = peer_n(12);
+	assert_int_equal(th_permit(h, b, &p), 0);
+	assert_int_equal(th_peer(h, &p, &b_relay, payload, 1), TURN_TO_CLIENT);
+	p = peer_n(10);
+	p.port = 1;
+	assert_int_equal(th_bind(h, b, 0x4100, &p), 0);
+	assert_int_equal(th_channeldata(h, b, 0x4100, payload, 1, false), TURN_TO_PEER);
+	assert_true(stun_addr_equal(&h->out.dst, &p));
+	assert_int_equal(ovf_used(h), 2);
+}
+
+/* A CreatePermission needing two blocks when one is left installs
+ * nothing. */
+static void
+test_overflow_all_or_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	struct th_req q = { .method = TURN_METHOD_CREATE_PERMISSION, .n_peer = 4 };
+
+	restart_with_pool(f, 1);
+	for (unsigned int i = 0; i < 4; i++)
+		q.peer[i] = peer_n(i);
+	/* 4 new IPs: 2 inline, 2 in one block. */
+	assert_int_equal(th_request(h, f->c, &q), TURN_REPLY);
+	assert_int_equal(h->resp.error, 0);
+	assert_int_equal(ovf_used(h), 1);
+	/* 4 more would need 2 more blocks; the pool has none. */
+	for (unsigned int i = 0; i < 4; i++)
+		q.peer[i] = peer_n(4 + i);
+	th_request(h, f->c, &q);
+	assert_int_equal(h->resp.error, 508);
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(th_send(h, f->c, &q.peer[i], payload, 1), TURN_DROP);
+	for (unsigned int i = 0; i < 4; i++) {
+		struct stun_addr p = peer_n(i);
+		assert_int_equal(th_send(h, f->c, &p, payload, 1), TURN_TO_PEER);
+	}
+	assert_int_equal(ovf_used(h), 1);
+}
+
+/* Fill client @c with 8 permissions and 8 channels: 6 blocks. */
+static void
+fill(struct th *h, struct th_client *c)
+{
+	for (unsigned int i = 0; i < TURN_MAX_CHANNELS; i++) {
+		struct stun_addr p = peer_n(i);
+		assert_int_equal(th_bind(h, c, (uint16_t)(0x4000 + i), &p), 0);
+	}
+}
+
+/* Blocks go back whenever the allocation goes: Refresh 0, expiry found
+ * by a request, by peer data or by the sweep, and flush. */
+static void
+test_overflow_returned_on_delete(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	const unsigned int full = 2 * ovf_blocks(TURN_MAX_CHANNELS);
+	struct th_client *c1 = th_client(h, 1), *c2 = th_client(h, 2), *c3 = th_client(h, 3);
+	struct stun_addr p = peer_n(0);
+
+	fill(h, f->c);
+	assert_int_equal(ovf_used(h), full);
+	assert_int_equal(th_refresh(h, f->c, true, 0), 0);
+	assert_int_equal(ovf_used(h), 0);
+
+	/* Expiry: found by a request, by peer data, by the sweep. */
+	assert_int_equal(th_allocate(h, c1, NULL), 0);
+	fill(h, c1);
+	assert_int_equal(th_allocate(h, c2, NULL), 0);
+	struct stun_addr relay2 = h->resp.relayed[0];
+	fill(h, c2);
+	assert_int_equal(th_allocate(h, c3, NULL), 0);
+	fill(h, c3);
+	assert_int_equal(ovf_used(h), 3 * full);
+	h->now += TURN_DEFAULT_LIFETIME;
+	assert_int_equal(th_permit(h, c1, &p), 437);
+	assert_int_equal(ovf_used(h), 2 * full);
+	assert_int_equal(th_peer(h, &p, &relay2, payload, 1), TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_NO_ALLOCATION);
+	assert_int_equal(ovf_used(h), full);
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 1);
+	assert_int_equal(ovf_used(h), 0);
+
+	/* Flush. */
+	assert_int_equal(th_allocate(h, c1, NULL), 0);
+	fill(h, c1);
+	assert_int_equal(ovf_used(h), full);
+	turn_server_flush(h->s);
+	assert_int_equal(ovf_used(h), 0);
+	assert_int_equal(turn_table_count(h->tbl), 0);
+}
+
+/* Blocks go back once their permissions and channels have lapsed: at the
+ * allocation's next CreatePermission or ChannelBind, or when the sweep
+ * visits it; a quarantined channel keeps its block. */
+static void
+test_overflow_returned_on_lapse(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	uint64_t t0 = h->now;
+	struct stun_addr p;
+
+	/* 5 permissions: two blocks, then all lapse; the next request
+	 * compacts, so the one it installs is inline. */
+	for (unsigned int i = 0; i < 5; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_permit(h, f->c, &p), 0);
+	}
+	assert_int_equal(ovf_used(h), 2);
+	h->now = t0 + TURN_PERMISSION_LIFETIME;
+	p = peer_n(20);
+	assert_int_equal(th_permit(h, f->c, &p), 0);
+	assert_int_equal(ovf_used(h), 0);
+	/* Live ones move inline: 4 permissions, 2 lapse, 2 remain. */
+	for (unsigned int i = 0; i < 3; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_permit(h, f->c, &p), 0);
+	}
+	assert_int_equal(ovf_used(h), 1);
+	h->now += 100;
+	p = peer_n(1);
+	assert_int_equal(th_permit(h, f->c, &p), 0);
+	p = peer_n(2);
+	assert_int_equal(th_permit(h, f->c, &p), 0);
+	h->now += 200; /* 20 and 0 lapse; 1 and 2 live */
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 0);
+	assert_int_equal(ovf_used(h), 0);
+	for (unsigned int i = 1; i < 3; i++) {
+		p = peer_n(i);
+		assert_int_equal(th_send(h, f->c, &p, payload, 1), TURN_TO_PEER);
+	}
+	p = peer_n(0);
+	assert_int_equal(th_send(h, f->c, &p, payload, 1), TURN_DROP);
+
+	/* Channels: 3 bound (one block of channels, one of permissions),
+	 * once 1 and 2 have lapsed too. */
+	h->now += 100;
+	t0 = h->now;
+	for (unsigned int i = 0; i < 3; i++) {
+		p = peer_n(30 + i);
+		assert_int_equal(th_bind(h, f->c, (uint16_t)(0x4000 + i), &p), 0);
+	}
+	assert_int_equal(ovf_used(h), 2);
+	/* Permissions lapse at t0 + 300, their block goes; the channels are
+	 * bound until t0 + 600 and held until t0 + 900. */
+	h->now = t0 + TURN_CHANNEL_LIFETIME;
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 0);
+	assert_int_equal(ovf_used(h), 1);
+	h->now = t0 + TURN_CHANNEL_LIFETIME + TURN_CHANNEL_QUARANTINE - 1;
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 0);
+	assert_int_equal(ovf_used(h), 1);
+	h->now++;
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 0);
+	assert_int_equal(ovf_used(h), 0);
+}
+
+/* Binding rules and quarantine are the same for a channel held in an
+ * overflow block, including across compaction. */
+static void
+test_overflow_channel_rules(void **state)
+{
+	struct fx *f = *state;
+	struct th *h = &f->h;
+	uint64_t t0 = h->now;
+	struct stun_addr p[4];
+
+	for (unsigned int i = 0; i < 4; i++) {
+		p[i] = peer_n(i);
+		assert_int_equal(th_bind(h, f->c, (uint16_t)(0x4000 + i), &p[i]), 0);
+	}
+	assert_int_equal(turn_server_stats(h->s)->channels, 4);
+	/* 0x4003 to p[3] sits in a block. Same pair: a refresh. */
+	assert_int_equal(th_bind(h, f->c, 0x4003, &p[3]), 0);
+	assert_int_equal(turn_server_stats(h->s)->channels, 4);
+	/* Its number to another peer, its peer to another number: 400. */
+	struct stun_addr other = peer_n(9);
+	assert_int_equal(th_bind(h, f->c, 0x4003, &other), 400);
+	assert_int_equal(h->resp.mi_check, 0);
+	assert_int_equal(th_bind(h, f->c, 0x4009, &p[3]), 400);
+	/* Same IP, another port: another peer. */
+	struct stun_addr p3b = p[3];
+	p3b.port++;
+	assert_int_equal(th_bind(h, f->c, 0x4004, &p3b), 0);
+	/* Channels 0x4000 and 0x4001 (inline) lapse earlier than the
+	 * others: the others are refreshed at t0 + 300. Permissions are
+	 * kept alive throughout. */
+	h->now = t0 + 290;
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(th_permit(h, f->c, &p[i]), 0);
+	h->now = t0 + 300;
+	assert_int_equal(th_bind(h, f->c, 0x4002, &p[2]), 0);
+	assert_int_equal(th_bind(h, f->c, 0x4003, &p[3]), 0);
+	h->now = t0 + 580;
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(th_permit(h, f->c, &p[i]), 0);
+	/* 0x4000 and 0x4001 unbound and quarantined: the sweep compacts, so
+	 * 0x4002/0x4003 may move; rules must hold wherever they are. */
+	h->now = t0 + 600;
+	assert_int_equal(turn_server_sweep(h->s, h->now, 1000), 0);
+	assert_int_equal(th_channeldata(h, f->c, 0x4000, payload, 1, false), TURN_DROP);
+	assert_int_equal(h->out.drop, TP_DROP_CHANNEL_UNBOUND);
+	assert_int_equal(th_channeldata(h, f->c, 0x4003, payload, 1, false), TURN_TO_PEER);
+	assert_true(stun_addr_equal(&h->out.dst, &p[3]));
+	assert_int_equal(th_bind(h, f->c, 0x4000, &other), 400);
+	assert_int_equal(th_bind(h, f->c, 0x4009, &p[0]), 400);
+	/* The quarantined pair may be bound again. */
+	assert_int_equal(th_bind(h, f->c, 0x4001, &p[1]), 0);
+	assert_int_equal(th_channeldata(h, f->c, 0x4001, payload, 1, false), TURN_TO_PEER);
+	/* 0x4003 (refreshed at t0 + 300) lapses at t0 + 900 and is held
+	 * until t0 + 1200; 0x4000 is free from t0 + 900. */
+	h->now = t0 + 870;
+	for (unsigned int i = 0; i < 4; i++)
+		assert_int_equal(th_permit(h, f->c, &p[i]), 0);
+	h->now = t0 + 900;
+	assert_int_equal(th_bind(h, f->c, 0x4000, &other), 0);
+	assert_int_equal(th_channeldata(h, f->c, 0x4003, payload, 1, false), TURN_DROP);
+	assert_int_equal(th_bind(h, f->c, 0x4003, &p3b), 400);
+	struct stun_addr other2 = peer_n(10);
+	assert_int_equal(th_bind(h, f->c, 0x400A, &p[3]), 400);
+	h->now = t0 + 1199;
+	assert_int_equal(th_bind(h, f->c, 0x4003, &other2), 400);
+	h->now = t0 + 1200;
+	assert_int_equal(th_bind(h, f->c, 0x4003, &other2), 0);
+	assert_int_equal(th_bind(h, f->c, 0x400A, &p[3]), 0);
+	assert_int_equal(th_channeldata(h, f->c, 0x4003, payload, 1, false), TURN_TO_PEER);
+	assert_true(stun_addr_equal(&h->out.dst, &other2));
+}
+
 int
 main(void)
 {
@@ -719,6 +1204,15 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_peer_channeldata, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_peer_ipv6_data_indication, setup, teardown),
+		cmocka_unit_test(test_allocation_size),
+		cmocka_unit_test_setup_teardown(test_overflow_permissions, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_channels, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_ipv6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_pool_exhaustion, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_all_or_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_returned_on_delete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_returned_on_lapse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_overflow_channel_rules, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -765,6 +765,11 @@ test_config_validation(void **state)
 	c = good;
 	c.realm = "bad\x01realm";
 	assert_null(turn_server_create(&c, &hooks, h, &turn_table_ops, h->tbl));
+	c = good;
+	c.overflow_blocks = TURN_OVERFLOW_BLOCKS_MAX + 1;
+	errno = 0;
+	assert_null(turn_server_create(&c, &hooks, h, &turn_table_ops, h->tbl));
+	assert_int_equal(errno, EINVAL);
 	hooks.cred_lookup = NULL;
 	assert_null(turn_server_create(&good, &hooks, h, &turn_table_ops, h->tbl));
 	hooks = h->hooks;
@@ -779,6 +784,25 @@ test_config_validation(void **state)
 				     .relay_alloc = h->hooks.relay_alloc };
 	struct turn_server *s = turn_server_create(&good, &hooks, h, &turn_table_ops, h->tbl);
 	assert_non_null(s);
+	/* overflow_blocks 0: the default pool, taken at create. */
+	assert_int_equal(turn_server_stats(s)->overflow_blocks_total, TURN_OVERFLOW_BLOCKS_DEFAULT);
+	assert_int_equal(turn_server_stats(s)->overflow_blocks_used, 0);
+	size_t fp_default = turn_server_footprint(s);
+	assert_true(fp_default >= TURN_OVERFLOW_BLOCKS_DEFAULT * TURN_OVERFLOW_RECS *
+					  sizeof(struct turn_perm));
+	turn_server_destroy(s);
+	c = good;
+	c.overflow_blocks = 7;
+	s = turn_server_create(&c, &hooks, h, &turn_table_ops, h->tbl);
+	assert_non_null(s);
+	assert_int_equal(turn_server_stats(s)->overflow_blocks_total, 7);
+	/* The footprint counts the pool: the same bytes per block. */
+	size_t fp7 = turn_server_footprint(s), per = (fp_default - fp7) /
+						      (TURN_OVERFLOW_BLOCKS_DEFAULT - 7);
+	assert_int_equal((fp_default - fp7) % (TURN_OVERFLOW_BLOCKS_DEFAULT - 7), 0);
+	assert_true(per >= TURN_OVERFLOW_RECS * sizeof(struct turn_channel));
+	print_message("overflow block: %zu bytes, server with 1024 blocks: %zu bytes\n", per,
+		      fp_default);
 	turn_server_destroy(s);
 	turn_server_destroy(NULL);
 }
