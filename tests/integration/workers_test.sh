@@ -15,11 +15,15 @@
 PROBE=${3:?turn-probe binary}
 N=${4:?number of workers}
 
-# local.conf with N workers: lcore 0 (main) on CPU 0, lcores 1..N on CPU 1.
+# local.conf with N workers (lcore 0, the main one, on CPU 0; lcores
+# 1..N on CPU 1) and two relay addresses per family.
 lcores="0@0"
 for i in $(seq 1 "$N"); do lcores="$lcores,$i@1"; done
-sed "s/\"-l\", \"0-1\"/\"--lcores\", \"$lcores\"/" "$TP_SRC/configs/local.conf" >"$TP_TMP/workers.conf"
+sed -e "s/\"-l\", \"0-1\"/\"--lcores\", \"$lcores\"/" \
+	-e 's/addresses = \[ "198.18.0.2", "2001:db8:1::2" \];/addresses = [ "198.18.0.2", "198.18.0.3", "2001:db8:1::2", "2001:db8:1::3" ];/' \
+	"$TP_SRC/configs/local.conf" >"$TP_TMP/workers.conf"
 grep -q -- "--lcores" "$TP_TMP/workers.conf" || tp_fail "could not rewrite the lcore list"
+grep -q '"198.18.0.3"' "$TP_TMP/workers.conf" || tp_fail "could not add relay addresses"
 tp_start "$TP_TMP/workers.conf"
 
 worker_stat() {
@@ -94,5 +98,21 @@ for r in handoff_full handoff_loop; do
 	[ "$(tp_stat "drop_$r")" -eq 0 ] || tp_fail "drop_$r: $(tp_stat "drop_$r")"
 done
 tp_log "  hand-offs: $ho out, $hi in"
+
+# Each worker hands out its relay addresses round robin, so relay runs
+# land on both; 16 runs all on one address would have odds of about 2^-15.
+tp_log "both IPv4 relay addresses hand out allocations that relay"
+seen=""
+for i in $(seq 1 16); do
+	out=$(tp_ns "$PROBE" --server 198.18.0.2 --user demo --password demo-pass \
+		relay 198.18.0.1:40001 2>&1) || tp_fail "relay run $i: $out"
+	seen="$seen $(grep -o 'through 198\.18\.0\.[0-9]*' <<<"$out" | awk '{print $2}')"
+	if grep -qw 198.18.0.2 <<<"$seen" && grep -qw 198.18.0.3 <<<"$seen"; then
+		break
+	fi
+done
+for a in 198.18.0.2 198.18.0.3; do
+	grep -qw "$a" <<<"$seen" || tp_fail "no relay through $a in 16 runs (saw:$seen)"
+done
 
 tp_log "PASS"
