@@ -207,6 +207,9 @@ park_release(struct worker *w, uint32_t cookie, bool resubmit)
 		aq->n_parked--;
 		if (resubmit) {
 			w->cnt.auth_resumed++;
+			/* The checksum sum udp_input left belongs to another
+			 * datagram by now. */
+			w->rx_dsum_ok = false;
 			turn_client_input(w, p.m, &p.ft, p.payload, p.len);
 		} else {
 			dp_drop(w, p.m, TP_DROP_AUTH_PENDING);

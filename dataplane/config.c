@@ -398,7 +398,7 @@ static int
 load_port(struct loader *ld, const config_setting_t *g, struct tp_port_config *p)
 {
 	static const char *const known[] = { "device", "rx_queues", "rx_desc", "tx_desc", "mtu",
-					     NULL };
+					     "checksum_offload", NULL };
 	const config_setting_t *dev;
 	int rc;
 
@@ -414,7 +414,9 @@ load_port(struct loader *ld, const config_setting_t *g, struct tp_port_config *p
 	p->rx_desc = 1024;
 	p->tx_desc = 1024;
 	p->mtu = 1500;
+	p->checksum_offload = true;
 	if ((rc = opt_u16(ld, g, "rx_queues", 1, TP_CFG_MAX_WORKERS, &p->rx_queues)) != 0 ||
+	    (rc = opt_bool(ld, g, "checksum_offload", &p->checksum_offload)) != 0 ||
 	    (rc = opt_u16(ld, g, "rx_desc", DESC_MIN, DESC_MAX, &p->rx_desc)) != 0 ||
 	    (rc = opt_u16(ld, g, "tx_desc", DESC_MIN, DESC_MAX, &p->tx_desc)) != 0 ||
 	    (rc = opt_u16(ld, g, "mtu", MTU_MIN, MTU_MAX, &p->mtu)) != 0)

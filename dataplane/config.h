@@ -42,6 +42,10 @@ struct tp_port_config {
 	uint16_t rx_desc;   /* default 1024 */
 	uint16_t tx_desc;   /* default 1024 */
 	uint16_t mtu;       /* default 1500 */
+	/* Use the port's IPv4/UDP checksum offloads where it has them
+	 * (default true); false computes them in software (incrementally on
+	 * the relay path), for ports whose offload misbehaves and for tests. */
+	bool checksum_offload;
 };
 
 struct tp_user_config {

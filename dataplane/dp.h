@@ -84,6 +84,11 @@ struct worker {
 	uint64_t now_tsc;
 	uint64_t now_s;
 
+	/* The received datagram's UDP data sum, when the tx path will need it
+	 * (software checksums): set by udp_input, used by turn_io.c. */
+	uint32_t rx_dsum;
+	bool rx_dsum_ok;
+
 	uint16_t ip_id;
 	uint16_t tx_n;
 	struct rte_mbuf *tx_pkts[DP_BURST];

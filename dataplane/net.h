@@ -114,10 +114,11 @@ int nd_advert_fill(struct worker *w, struct rte_mbuf *m, const uint8_t target[16
 void udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 	       struct rte_udp_hdr *udp, uint16_t l4len);
 /* @m holds Ethernet + L3 + UDP header space followed by the payload;
- * writes the headers from @src to @dst and sends. Returns eth_output's
+ * writes the headers from @src to @dst and sends. @dsum: the folded sum
+ * of the UDP data if known (l4sum.h), else -1. Returns eth_output's
  * answer: 0 if queued, else dropped and counted. */
 int udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
-		const struct stun_addr *dst, bool df);
+	       const struct stun_addr *dst, bool df, int32_t dsum);
 
 /* net_exception.c */
 /* A packet addressed to us that no stage serves, its frame intact: to the

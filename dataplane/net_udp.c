@@ -13,29 +13,51 @@
 #include <rte_ip.h>
 #include <rte_udp.h>
 
+#include "l4sum.h"
 #include "net.h"
 
+/*
+ * Whether the UDP checksum is right (by the port's verdict or computed
+ * here). When the tx path computes checksums in software, also the sum
+ * of the UDP data into w->rx_dsum (w->rx_dsum_ok), from which turn_io.c
+ * derives the relayed payload's sum without reading it again: computed
+ * here anyway when the port did not verify, else implied by the verified
+ * checksum field.
+ */
 static bool
-udp_cksum_ok(const struct rte_mbuf *m, uint8_t family, const void *l3,
+udp_cksum_ok(struct worker *w, const struct rte_mbuf *m, uint8_t family, const void *l3,
 	     const struct rte_udp_hdr *udp, uint16_t len)
 {
 	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-	uint32_t sum;
+	bool want = !w->port->tx_udp_cksum;
+	uint32_t pseudo, dsum;
 
-	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
-		return true;
+	w->rx_dsum_ok = false;
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	if (udp->dgram_cksum == 0)
+	if (udp->dgram_cksum == 0 && f != RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		return family == STUN_FAMILY_IPV4; /* optional in IPv4 only */
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD && !want)
+		return true;
 	if (family == STUN_FAMILY_IPV4)
-		sum = rte_ipv4_phdr_cksum(l3, 0);
+		pseudo = rte_ipv4_phdr_cksum(l3, 0);
 	else
-		sum = rte_ipv6_phdr_cksum(l3, 0);
-	sum += rte_raw_cksum(udp, len);
-	sum = (sum & 0xffff) + (sum >> 16);
-	sum = (sum & 0xffff) + (sum >> 16);
-	return sum == 0xffff;
+		pseudo = rte_ipv6_phdr_cksum(l3, 0);
+	pseudo = l4sum_add(pseudo, rte_raw_cksum(udp, UDP_HLEN));
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD) {
+		/* Verified by the port: pseudo + header + data is all ones. */
+		if (udp->dgram_cksum != 0) {
+			w->rx_dsum = l4sum_sub(0xffff, pseudo);
+			w->rx_dsum_ok = true;
+		}
+		return true;
+	}
+	dsum = rte_raw_cksum(udp + 1, len - UDP_HLEN);
+	if (l4sum_add(pseudo, dsum) != 0xffff)
+		return false;
+	w->rx_dsum = dsum;
+	w->rx_dsum_ok = want;
+	return true;
 }
 
 void
@@ -51,7 +73,7 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 		dp_drop(w, m, TP_DROP_IP_MALFORMED);
 		return;
 	}
-	if (!udp_cksum_ok(m, family, l3, udp, l4len)) {
+	if (!udp_cksum_ok(w, m, family, l3, udp, l4len)) {
 		dp_drop(w, m, TP_DROP_L4_BAD_CHECKSUM);
 		return;
 	}
@@ -116,16 +138,19 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
  * Write L3 and UDP headers in front of the payload already in @m (whose
  * data starts where the Ethernet header goes) and send. The UDP checksum
  * is left to the NIC when it offers it (seeded with the pseudo-header sum
- * as the offload contract requires), else computed over the payload here.
+ * as the offload contract requires); else from @dsum, the sum of the UDP
+ * data when the caller knows it (l4sum.h: the relay path never reads the
+ * payload for it), or computed over the data here (@dsum < 0).
  */
 int
 udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
-	   const struct stun_addr *dst, bool df)
+	   const struct stun_addr *dst, bool df, int32_t dsum)
 {
 	uint8_t *l3 = rte_pktmbuf_mtod_offset(m, uint8_t *, ETH_HLEN);
 	uint16_t l3len = l3_hlen(dst->family);
 	uint16_t l4len = (uint16_t)(m->pkt_len - ETH_HLEN - l3len);
 	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(l3 + l3len);
+	uint32_t sum;
 
 	udp->src_port = rte_cpu_to_be_16(src->port);
 	udp->dst_port = rte_cpu_to_be_16(dst->port);
@@ -139,6 +164,9 @@ udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 		if (w->port->tx_udp_cksum) {
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv4_phdr_cksum(ip, m->ol_flags);
+		} else if (dsum >= 0) {
+			sum = l4sum_add(rte_ipv4_phdr_cksum(ip, 0), rte_raw_cksum(udp, UDP_HLEN));
+			udp->dgram_cksum = l4sum_udp_field(l4sum_add(sum, (uint32_t)dsum));
 		} else {
 			udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 		}
@@ -152,6 +180,9 @@ udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 		if (w->port->tx_udp_cksum) {
 			m->ol_flags |= RTE_MBUF_F_TX_UDP_CKSUM;
 			udp->dgram_cksum = rte_ipv6_phdr_cksum(ip, m->ol_flags);
+		} else if (dsum >= 0) {
+			sum = l4sum_add(rte_ipv6_phdr_cksum(ip, 0), rte_raw_cksum(udp, UDP_HLEN));
+			udp->dgram_cksum = l4sum_udp_field(l4sum_add(sum, (uint32_t)dsum));
 		} else {
 			udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
 		}

@@ -86,8 +86,10 @@ port_init(struct dp_port *p, const char *devname, const struct tp_port_config *p
 		goto fail;
 
 	memset(&conf, 0, sizeof(conf));
-	conf.txmode.offloads = info.tx_offload_capa & want_tx;
-	conf.rxmode.offloads = info.rx_offload_capa & want_rx;
+	if (pc->checksum_offload) {
+		conf.txmode.offloads = info.tx_offload_capa & want_tx;
+		conf.rxmode.offloads = info.rx_offload_capa & want_rx;
+	}
 	conf.rxmode.mtu = pc->mtu ? pc->mtu : RTE_ETHER_MTU;
 	p->tx_ip_cksum = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM) != 0;
 	p->tx_udp_cksum = (conf.txmode.offloads & RTE_ETH_TX_OFFLOAD_UDP_CKSUM) != 0;

@@ -20,6 +20,7 @@
 #include <rte_mbuf.h>
 
 #include "authq.h"
+#include "l4sum.h"
 #include "net.h"
 
 /* Make @m's data exactly [@start, @start + @len) relative to its current
@@ -38,11 +39,35 @@ mbuf_window(struct rte_mbuf *m, int start, uint16_t len)
 	return rte_pktmbuf_append(m, (uint16_t)(len - m->pkt_len)) == NULL ? -1 : 0;
 }
 
+/*
+ * The sum of the outgoing UDP data (l4sum.h) when the checksum is
+ * computed in software and the received one was verified: the payload's
+ * share of the received data's sum, plus the header the verdict puts in
+ * front (pad bytes are zeros and add nothing). -1 when unknown. Must run
+ * before the mbuf is rewritten.
+ */
+static int32_t
+out_dsum(const struct worker *w, const struct turn_out *o, const uint8_t *data, uint16_t dlen)
+{
+	uint32_t s;
+
+	if (!w->rx_dsum_ok)
+		return -1;
+	s = l4sum_region(w->rx_dsum, data, dlen, (size_t)(o->payload - data), o->payload_len);
+	if (o->verdict == TURN_TO_CLIENT)
+		/* The header length is a multiple of 4: the payload stays
+		 * word-aligned. */
+		s = l4sum_add(s, l4sum_bytes(o->hdr, o->hdr_len));
+	return (int32_t)s;
+}
+
 static void
-verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
+verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o,
+	      const uint8_t *data, uint16_t dlen)
 {
 	uint16_t hdrs = ETH_HLEN + l3_hlen(o->dst.family) + UDP_HLEN;
 	uint8_t *base = rte_pktmbuf_mtod(m, uint8_t *);
+	int32_t dsum;
 	int off;
 
 	switch (o->verdict) {
@@ -56,18 +81,19 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, hdrs), o->hdr, o->hdr_len);
 		/* Counted only once queued: the output stage may drop it (no
 		 * route, no neighbour) and counts that drop itself. */
-		if (udp_output(w, m, &o->src, &o->dst, false) == 0) {
+		if (udp_output(w, m, &o->src, &o->dst, false, -1) == 0) {
 			w->cnt.tx_reply_pkts++;
 			w->cnt.tx_reply_bytes += o->hdr_len;
 		}
 		return;
 	case TURN_TO_PEER:
+		dsum = out_dsum(w, o, data, dlen);
 		off = (int)(o->payload - base);
 		if (mbuf_window(m, off - hdrs, hdrs + o->payload_len) != 0) {
 			dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
 			return;
 		}
-		if (udp_output(w, m, &o->src, &o->dst, o->dont_fragment != 0) == 0) {
+		if (udp_output(w, m, &o->src, &o->dst, o->dont_fragment != 0, dsum) == 0) {
 			w->cnt.tx_peer_pkts++;
 			w->cnt.tx_peer_bytes += o->payload_len;
 		}
@@ -75,6 +101,7 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 	case TURN_TO_CLIENT: {
 		uint16_t len = hdrs + o->hdr_len + o->payload_len;
 
+		dsum = (o->hdr_len & 3) == 0 ? out_dsum(w, o, data, dlen) : -1;
 		off = (int)(o->payload - base);
 		if (mbuf_window(m, off - hdrs - o->hdr_len, len) != 0) {
 			dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
@@ -90,7 +117,7 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o)
 			}
 			memset(pad, 0, o->pad);
 		}
-		if (udp_output(w, m, &o->src, &o->dst, false) == 0) {
+		if (udp_output(w, m, &o->src, &o->dst, false, dsum) == 0) {
 			w->cnt.tx_client_pkts++;
 			w->cnt.tx_client_bytes +=
 				(uint64_t)o->hdr_len + o->payload_len + o->pad;
@@ -123,7 +150,7 @@ turn_client_input(struct worker *w, struct rte_mbuf *m, const struct stun_5tuple
 		authq_park(w, m, ft, payload, len);
 		return;
 	}
-	verdict_apply(w, m, &o);
+	verdict_apply(w, m, &o, payload, len);
 }
 
 void
@@ -134,5 +161,5 @@ turn_peer_input(struct worker *w, struct rte_mbuf *m, const struct stun_addr *pe
 
 	turn_server_handle_peer(w->ts, peer, relay, payload, len, w->now_s, w->obuf,
 				sizeof(w->obuf), &o);
-	verdict_apply(w, m, &o);
+	verdict_apply(w, m, &o, payload, len);
 }

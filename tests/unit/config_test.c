@@ -141,6 +141,7 @@ test_local_conf(void **state)
 	assert_int_equal(cfg.ports[0].rx_desc, 1024);
 	assert_int_equal(cfg.ports[0].tx_desc, 1024);
 	assert_int_equal(cfg.ports[0].mtu, 1500);
+	assert_true(cfg.ports[0].checksum_offload);
 	assert_int_equal(cfg.n_workers, 0);
 
 	assert_int_equal(cfg.n_local, 2);
@@ -267,7 +268,7 @@ static void
 test_accepted(void **state)
 {
 	static const char text[] =
-		L_PORTS
+		"ports = ( { device = \"net_tap0\"; checksum_offload = false; } );\n"
 		"network = { addresses = ( \"198.18.0.2/0\", \"2001:db8::2/128\" );\n"
 		"  listen_port = 65535; gateway4 = \"198.19.255.1\"; };\n"
 		"relay = { addresses = ( \"198.18.0.3\" ); port_min = 1; port_max = 1; };\n"
@@ -282,6 +283,7 @@ test_accepted(void **state)
 
 	(void)state;
 	assert_int_equal(load_text(text), 0);
+	assert_false(cfg.ports[0].checksum_offload);
 	assert_int_equal(cfg.local_prefix[0], 0);
 	assert_int_equal(cfg.local_prefix[1], 128);
 	assert_int_equal(cfg.local[1].port, 65535);
@@ -367,6 +369,9 @@ static const struct bad_case bad_cases[] = {
 	  "F:3: relay.port_max: port_min 49152 is above port_max 40000" },
 	{ "64-bit integer", MINIMAL "limits = { max_allocations = 5000000000L; };\n",
 	  "F:5: limits.max_allocations: 5000000000 is out of range (1..16777216)" },
+	{ "checksum_offload not a boolean",
+	  "ports = ( { device = \"a\"; checksum_offload = 1; } );\n" L_NET L_RELAY L_TURN,
+	  "F:1: ports[0].checksum_offload: expected a boolean (true or false), got an integer" },
 	{ "mtu too small", "ports = ( { device = \"a\"; mtu = 1000; } );\n" L_NET L_RELAY L_TURN,
 	  "F:1: ports[0].mtu: 1000 is out of range (1280..9216)" },
 	{ "rx_queues 0", "ports = ( { device = \"a\"; rx_queues = 0; } );\n" L_NET L_RELAY L_TURN,
