@@ -167,7 +167,8 @@ dp_setup(struct dp *dp)
 	if (cfg->exception_device[0] != '\0') {
 		/* One queue pair, for worker 0; the main port's MTU, so
 		 * whatever the kernel sends fits the main port. */
-		struct tp_port_config xc = {.mtu = cfg->ports[0].mtu};
+		struct tp_port_config xc = {.mtu = cfg->ports[0].mtu,
+					    .checksum_offload = cfg->ports[0].checksum_offload};
 
 		device_name(cfg->exception_device, devname, sizeof(devname));
 		rc = port_init(&dp->exc, devname, &xc, 1, NULL, NULL);
