@@ -153,6 +153,9 @@ void worker_destroy(struct worker *w);
  * with each rx burst); benchmarks and in-process tests call it directly.
  * Takes ownership of every mbuf. Call worker_clock first. */
 void worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n);
+/* The worker loop's bounded upkeep (expiry, neighbours, gauges, flags),
+ * run every DP_HOUSEKEEPING_ITERS iterations; in-process tests call it. */
+void worker_housekeeping(struct worker *w);
 /* Set the worker's clock (now_s, now_us) from a TSC reading. */
 void worker_clock(struct worker *w, uint64_t tsc);
 

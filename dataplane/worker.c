@@ -134,7 +134,7 @@ worker_clock(struct worker *w, uint64_t tsc)
 	w->hooks.now_us = s * 1000000 + (d - s * w->tsc_hz) * 1000000 / w->tsc_hz;
 }
 
-static void
+void
 worker_housekeeping(struct worker *w)
 {
 	const struct turn_stats *st;

@@ -41,6 +41,18 @@ extern const struct bench_case bench_integrity_sha1_verify;
 extern const struct bench_case bench_integrity_sha256_verify;
 extern const struct bench_case bench_allocate_authenticated;
 
+#ifdef TP_BENCH_WORKER
+/* bench_worker.c: a real dataplane worker in this process (EAL, started
+ * by the first of these cases to run). */
+extern const struct bench_case bench_worker_binding;
+extern const struct bench_case bench_worker_channeldata_to_peer;
+extern const struct bench_case bench_worker_peer_to_channeldata;
+extern const struct bench_case bench_worker_send_indication;
+extern const struct bench_case bench_worker_peer_to_data_indication;
+/* Tears the worker and EAL down if a worker case started them. */
+void bench_worker_fini(void);
+#endif
+
 /* Keep the compiler from discarding a result. */
 static inline void
 bench_consume(uint64_t v)

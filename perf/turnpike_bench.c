@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * turnpike-bench: micro-benchmarks of the protocol core.
+ * turnpike-bench: micro-benchmarks of the protocol core and, when the
+ * dataplane is built, of a real worker (the worker_* cases,
+ * bench_worker.c; they start EAL in this process).
  *
  *   build/perf/turnpike-bench [--json] [--quick] [CASE...]
  *
@@ -26,6 +28,13 @@ static const struct bench_case *const cases[] = {
 	&bench_integrity_sha1_verify,
 	&bench_integrity_sha256_verify,
 	&bench_allocate_authenticated,
+#ifdef TP_BENCH_WORKER
+	&bench_worker_binding,
+	&bench_worker_channeldata_to_peer,
+	&bench_worker_peer_to_channeldata,
+	&bench_worker_send_indication,
+	&bench_worker_peer_to_data_indication,
+#endif
 };
 #define N_CASES (sizeof(cases) / sizeof(cases[0]))
 
@@ -49,6 +58,15 @@ cycles_per_second(void)
 	while (t1 - t0 < 100000000ull);
 	uint64_t c1 = bench_cycles();
 	return (double)(c1 - c0) * 1e9 / (double)(t1 - t0);
+}
+
+static int
+finish(int rc)
+{
+#ifdef TP_BENCH_WORKER
+	bench_worker_fini();
+#endif
+	return rc;
 }
 
 static bool
@@ -107,14 +125,15 @@ main(int argc, char **argv)
 		if (st == NULL) {
 			fprintf(stderr, "turnpike-bench: %s: setup failed: %s\n", bc->name,
 				strerror(errno));
-			return 1;
+			return finish(1);
 		}
 		double best = 0;
 		for (unsigned int r = 0; r < rounds; r++) {
 			uint64_t cyc = bc->run(st, ops);
 			if (cyc == 0) {
 				fprintf(stderr, "turnpike-bench: %s: run failed\n", bc->name);
-				return 1;
+				bc->teardown(st);
+				return finish(1);
 			}
 			double per = (double)cyc / ops;
 			if (r == 0 || per < best)
@@ -133,5 +152,5 @@ main(int argc, char **argv)
 		printf("}\n");
 	else
 		printf("(cycle counter at %.3f GHz)\n", hz / 1e9);
-	return 0;
+	return finish(0);
 }
