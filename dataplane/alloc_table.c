@@ -89,6 +89,7 @@ struct alloc_table {
 	struct tp_twheel *wheel;
 	uint32_t free;
 	uint32_t count;
+	uint64_t generation; /* inserts + removes, for alloc_table_generation */
 	uint32_t clock;
 
 	/* Memory. */
@@ -456,6 +457,12 @@ alloc_table_count(const struct alloc_table *t)
 	return t->count;
 }
 
+uint64_t
+alloc_table_generation(const struct alloc_table *t)
+{
+	return t->generation;
+}
+
 unsigned int
 alloc_table_capacity(const struct alloc_table *t)
 {
@@ -539,6 +546,7 @@ at_insert(void *tp, const struct stun_5tuple *ft)
 	a->ft = *ft;
 	t->live[i >> 6] |= 1ull << (i & 63);
 	t->count++;
+	t->generation++;
 	/* Visited at the next advance, once the state machine has set
 	 * a->expires; from then on at a->expires. */
 	tp_twheel_schedule(t->wheel, i, t->clock);
@@ -627,6 +635,7 @@ at_remove(void *tp, struct turn_allocation *a)
 	t->rslot[i][0] = t->free;
 	t->free = i;
 	t->count--;
+	t->generation++;
 	if (t->hint_a == a)
 		hint_clear(t);
 }

@@ -153,6 +153,9 @@ void alloc_table_destroy(struct alloc_table *t);
 
 unsigned int alloc_table_count(const struct alloc_table *t);
 unsigned int alloc_table_capacity(const struct alloc_table *t);
+/* Changes with every insert and remove: results of a bulk lookup still
+ * hold while it is unchanged (so they may be given to alloc_table_hint). */
+uint64_t alloc_table_generation(const struct alloc_table *t);
 /* Every byte allocated at create (the wheel's included); constant for the
  * table's life. */
 size_t alloc_table_footprint(const struct alloc_table *t);

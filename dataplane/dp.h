@@ -49,6 +49,12 @@ struct dp_net {
 	unsigned int n_relay;
 	uint16_t relay_port_min, relay_port_max;
 	struct stun_addr gateway4, gateway6;
+	/* The IPv4 addresses again, as 32-bit words in network order, for the
+	 * per-packet predicates (net_prepare fills them). */
+	uint32_t local4[TP_CFG_MAX_ADDRS], mask4[TP_CFG_MAX_ADDRS], bcast4[TP_CFG_MAX_ADDRS];
+	unsigned int n_local4;
+	uint32_t relay4[TP_CFG_MAX_RELAY];
+	unsigned int n_relay4;
 };
 
 struct dp_port {

@@ -23,7 +23,7 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-#include "dp.h"
+#include "net.h"
 
 /* The ethdev name EAL gives a device: the vdev name before its first
  * comma, or the PCI address. */
@@ -58,6 +58,7 @@ net_from_config(const struct tp_config *cfg, struct dp_net *n)
 	n->relay_port_max = cfg->relay_port_max;
 	n->gateway4 = cfg->gateway4;
 	n->gateway6 = cfg->gateway6;
+	net_prepare(n);
 }
 
 /* workers.lcores, or every EAL lcore but the main one. */

@@ -64,7 +64,9 @@ void eth_input(struct worker *w, struct rte_mbuf *m);
  * counted). */
 int eth_output(struct worker *w, struct rte_mbuf *m, uint8_t family, const uint8_t *dst_ip);
 
-/* Our addresses (net_eth.c). */
+/* Our addresses (net_eth.c). net_prepare fills dp_net's IPv4 tables from
+ * its addresses; the predicates below rely on it. */
+void net_prepare(struct dp_net *n);
 /* One of network.addresses (where STUN/TURN listen). */
 bool net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 /* One of relay.addresses. */

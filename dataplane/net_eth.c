@@ -60,13 +60,38 @@ prefix_match(const uint8_t *a, const uint8_t *b, unsigned int bits)
 	return (a[bytes] & mask) == (b[bytes] & mask);
 }
 
+/* An IPv4 address as it lies in memory, for compares against dp_net's
+ * precomputed tables; and a 16-byte compare with a constant size, which
+ * compilers inline (a length chosen at run time became a libc call per
+ * address per packet). */
+static inline uint32_t
+ld32(const uint8_t *ip)
+{
+	uint32_t v;
+
+	memcpy(&v, ip, 4);
+	return v;
+}
+
+static inline bool
+eq16(const uint8_t *a, const uint8_t *b)
+{
+	return memcmp(a, b, 16) == 0;
+}
+
 bool
 net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 {
-	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
+	if (family == STUN_FAMILY_IPV4) {
+		uint32_t a = ld32(ip);
 
+		for (unsigned int i = 0; i < n->n_local4; i++)
+			if (n->local4[i] == a)
+				return true;
+		return false;
+	}
 	for (unsigned int i = 0; i < n->n_local; i++)
-		if (n->local[i].family == family && memcmp(n->local[i].ip, ip, len) == 0)
+		if (n->local[i].family == family && eq16(n->local[i].ip, ip))
 			return true;
 	return false;
 }
@@ -74,10 +99,16 @@ net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 bool
 net_is_relay_address(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 {
-	size_t len = family == STUN_FAMILY_IPV6 ? 16 : 4;
+	if (family == STUN_FAMILY_IPV4) {
+		uint32_t a = ld32(ip);
 
+		for (unsigned int i = 0; i < n->n_relay4; i++)
+			if (n->relay4[i] == a)
+				return true;
+		return false;
+	}
 	for (unsigned int i = 0; i < n->n_relay; i++)
-		if (n->relay[i].family == family && memcmp(n->relay[i].ip, ip, len) == 0)
+		if (n->relay[i].family == family && eq16(n->relay[i].ip, ip))
 			return true;
 	return false;
 }
@@ -91,8 +122,16 @@ net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 bool
 net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 {
+	if (family == STUN_FAMILY_IPV4) {
+		uint32_t a = ld32(ip);
+
+		for (unsigned int i = 0; i < n->n_local4; i++)
+			if (((a ^ n->local4[i]) & n->mask4[i]) == 0)
+				return true;
+		return false;
+	}
 	/* fe80::/10 is on-link on every IPv6 link. */
-	if (family == STUN_FAMILY_IPV6 && ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80)
+	if (ip[0] == 0xfe && (ip[1] & 0xc0) == 0x80)
 		return true;
 	for (unsigned int i = 0; i < n->n_local; i++)
 		if (n->local[i].family == family &&
@@ -106,20 +145,41 @@ net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip)
 static bool
 ipv4_is_subnet_broadcast(const struct dp_net *n, const uint8_t *ip)
 {
-	uint32_t a = (uint32_t)ip[0] << 24 | (uint32_t)ip[1] << 16 | (uint32_t)ip[2] << 8 | ip[3];
+	uint32_t a = ld32(ip);
 
-	for (unsigned int i = 0; i < n->n_local; i++) {
-		const uint8_t *l = n->local[i].ip;
-		unsigned int bits = n->local_prefix[i];
-		uint32_t host;
-
-		if (n->local[i].family != STUN_FAMILY_IPV4 || bits > 30)
-			continue;
-		host = bits == 0 ? UINT32_MAX : UINT32_MAX >> bits;
-		if ((a & host) == host && prefix_match(l, ip, bits))
+	for (unsigned int i = 0; i < n->n_local4; i++)
+		if (n->bcast4[i] == a)
 			return true;
-	}
 	return false;
+}
+
+/*
+ * The precomputed IPv4 tables of @n (network byte order, as addresses lie
+ * in packets): our addresses, their prefix masks and directed broadcasts
+ * (0.0.0.0, never a valid source anyway, for /31 and /32), and the relay
+ * addresses. Call after filling local[], local_prefix[] and relay[].
+ */
+void
+net_prepare(struct dp_net *n)
+{
+	n->n_local4 = 0;
+	for (unsigned int i = 0; i < n->n_local; i++) {
+		unsigned int bits = n->local_prefix[i];
+		uint32_t mask, a;
+
+		if (n->local[i].family != STUN_FAMILY_IPV4)
+			continue;
+		a = ld32(n->local[i].ip);
+		mask = bits == 0 ? 0 : rte_cpu_to_be_32(UINT32_MAX << (32 - bits));
+		n->local4[n->n_local4] = a;
+		n->mask4[n->n_local4] = mask;
+		n->bcast4[n->n_local4] = bits > 30 ? 0 : (a | ~mask);
+		n->n_local4++;
+	}
+	n->n_relay4 = 0;
+	for (unsigned int i = 0; i < n->n_relay; i++)
+		if (n->relay[i].family == STUN_FAMILY_IPV4)
+			n->relay4[n->n_relay4++] = ld32(n->relay[i].ip);
 }
 
 /*

@@ -54,16 +54,24 @@ worker_flush(struct worker *w)
  * a miss or two; issued together for the whole burst (bulk 5-tuple
  * lookup, relay slot prefetches) they overlap, and the state machine's
  * own lookups a moment later hit the cache. Only a peek at untrusted
- * headers to choose what to prefetch: nothing here decides anything
- * (the stages validate everything again), so the results are not used.
+ * headers: nothing here decides anything (the stages validate every
+ * packet again); a client lookup's result is only handed to the table
+ * as a hint for the same 5-tuple, valid while no allocation comes or
+ * goes.
  */
+struct burst_lookups {
+	struct stun_5tuple ft[DP_BURST];
+	struct turn_allocation *found[DP_BURST];
+	uint8_t client[DP_BURST];   /* packet i's index in ft/found + 1; 0 = none */
+	uint64_t generation;        /* the table's, when found[] was filled */
+};
+
 static void
-burst_prefetch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
+burst_prefetch(struct worker *w, struct rte_mbuf **pkts, uint16_t n, struct burst_lookups *bl)
 {
 	const struct dp_net *net = w->net;
-	struct stun_5tuple fts[DP_BURST];
+	struct stun_5tuple *fts = bl->ft;
 	const struct stun_5tuple *ftp[DP_BURST];
-	struct turn_allocation *found[DP_BURST];
 	unsigned int nc = 0;
 
 	for (uint16_t i = 0; i < n; i++)
@@ -75,6 +83,7 @@ burst_prefetch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 		struct stun_addr src, dst;
 		uint16_t et, dport;
 
+		bl->client[i] = 0;
 		if (m->data_len < ETH_HLEN + IP6_HLEN + UDP_HLEN)
 			continue;
 		et = (uint16_t)(f[12] << 8 | f[13]);
@@ -96,26 +105,37 @@ burst_prefetch(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 			fts[nc].server = dst;
 			fts[nc].proto = TURN_TRANSPORT_UDP;
 			ftp[nc] = &fts[nc];
-			nc++;
+			bl->client[i] = (uint8_t)++nc;
 		} else if (dport >= w->port_lo && dport <= w->port_hi) {
 			alloc_table_prefetch_relay(w->tbl, &dst);
 		}
 	}
 	if (nc != 0)
-		alloc_table_lookup_bulk(w->tbl, ftp, nc, found);
+		alloc_table_lookup_bulk(w->tbl, ftp, nc, bl->found);
+	bl->generation = alloc_table_generation(w->tbl);
 }
 
 void
 worker_input_burst(struct worker *w, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct burst_lookups bl;
+	bool bulk = n > 2;
+
 	w->cnt.rx_pkts += n;
 	/* A burst of one or two gains nothing from overlapping its misses. */
-	if (n > 2)
-		burst_prefetch(w, pkts, n);
+	if (bulk)
+		burst_prefetch(w, pkts, n, &bl);
 	else
 		for (uint16_t i = 0; i < n; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 	for (uint16_t i = 0; i < n; i++) {
+		/* What the bulk lookup found for this client packet, as long as
+		 * no allocation came or went since: the state machine's own
+		 * lookup is then one compare. (A packet the stages reject or
+		 * hand over leaves a hint that is still true.) */
+		if (bulk && bl.client[i] != 0 &&
+		    alloc_table_generation(w->tbl) == bl.generation)
+			alloc_table_hint(w->tbl, &bl.ft[bl.client[i] - 1], bl.found[bl.client[i] - 1]);
 		if (i + PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + PREFETCH_AHEAD], void *));
 		w->cnt.rx_bytes += pkts[i]->pkt_len;

@@ -1240,6 +1240,34 @@ test_scale(void **state)
 	alloc_table_destroy(t);
 }
 
+/* The generation moves with every insert and remove and with nothing
+ * else, so a worker can tell whether a bulk lookup's results still hold. */
+static void
+test_generation(void **state)
+{
+	struct alloc_table *t = table(16, 1, 0, 50000, 50015);
+	struct stun_5tuple f1 = ft_v4(1), f2 = ft_v4(2);
+	const struct stun_5tuple *fts[2] = {&f1, &f2};
+	struct turn_allocation *a1, *found[2];
+	uint64_t g0, g1;
+
+	(void)state;
+	g0 = alloc_table_generation(t);
+	a1 = ops->insert(t, &f1);
+	assert_non_null(a1);
+	g1 = alloc_table_generation(t);
+	assert_true(g1 != g0);
+	/* Lookups, bulk lookups, hints and a refused duplicate insert leave it. */
+	assert_ptr_equal(ops->lookup(t, &f1), a1);
+	alloc_table_lookup_bulk(t, fts, 2, found);
+	alloc_table_hint(t, &f2, NULL);
+	assert_null(ops->insert(t, &f1));
+	assert_int_equal(alloc_table_generation(t), g1);
+	ops->remove(t, a1);
+	assert_true(alloc_table_generation(t) != g1);
+	alloc_table_destroy(t);
+}
+
 int
 main(void)
 {
@@ -1254,6 +1282,7 @@ main(void)
 		cmocka_unit_test(test_scan_wheel),
 		cmocka_unit_test(test_bulk),
 		cmocka_unit_test(test_hint),
+		cmocka_unit_test(test_generation),
 		cmocka_unit_test(test_relay_arrays),
 		cmocka_unit_test(test_server_expiry),
 		cmocka_unit_test(test_server_relay),
