@@ -4,6 +4,7 @@
  * frames in and out, and TURN transactions through the real worker path.
  */
 #include <errno.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,27 @@ stdout_restore(int fd)
 	}
 }
 
+/* EAL's runtime directory (/var/run/dpdk/PREFIX-PID): EAL leaves it
+ * behind, so it is removed at exit, like the integration tests remove
+ * theirs. */
+static char runtime_dir[512];
+
+static int
+remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+static void
+remove_runtime_dir(void)
+{
+	if (runtime_dir[0] != '\0')
+		nftw(runtime_dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+}
+
 int
 dph_eal_init(const char *prefix, unsigned int mem_mb)
 {
@@ -99,6 +121,11 @@ dph_eal_init(const char *prefix, unsigned int mem_mb)
 		return -1;
 	}
 	rte_openlog_stream(stderr);
+	/* Only a directory of our own pid-suffixed prefix is ever removed. */
+	if (strstr(rte_eal_get_runtime_dir(), file_prefix + strlen("--file-prefix=")) != NULL) {
+		snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+		atexit(remove_runtime_dir);
+	}
 	return 0;
 }
 
