@@ -66,7 +66,7 @@ struct alloc_table {
 	struct at_bucket *bkt;
 	uint32_t nb;                 /* buckets */
 	uint32_t cap;
-	uint64_t seed[2];
+	uint64_t seed;
 	/* The hint. */
 	struct turn_allocation *hint_a;
 	bool hint_on;
@@ -197,50 +197,14 @@ ld32(const uint8_t *p)
 	return v;
 }
 
-/* The pad bytes are not compared: callers may leave them uninitialised. */
-static inline bool
-ft_equal(const struct stun_5tuple *a, const struct stun_5tuple *b)
-{
-	uint64_t d = (ld64(a->client.ip) ^ ld64(b->client.ip)) |
-		     (ld64(a->client.ip + 8) ^ ld64(b->client.ip + 8)) |
-		     (ld64(a->server.ip) ^ ld64(b->server.ip)) |
-		     (ld64(a->server.ip + 8) ^ ld64(b->server.ip + 8));
-
-	return d == 0 && a->client.port == b->client.port && a->server.port == b->server.port &&
-	       a->client.family == b->client.family && a->server.family == b->server.family &&
-	       a->proto == b->proto;
-}
-
 #define AT_MUL 0x9E3779B97F4A7C15ull
 
-static inline uint64_t
-mix(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * AT_MUL;
-	return h ^ (h >> 29);
-}
-
-/* Seeded multiply-xorshift over the 5-tuple's words, finished with
- * MurmurHash3's fmix64 so both halves depend on every input bit: the
- * high half picks the bucket, the low 16 bits are the tag. */
+/* The core's 5-tuple hash under this table's secret seed: the high half
+ * picks the bucket, the low 16 bits are the tag. */
 static inline uint64_t
 ft_hash(const struct alloc_table *t, const struct stun_5tuple *ft)
 {
-	uint64_t h = t->seed[0];
-
-	h = mix(h, (uint64_t)ft->client.family | (uint64_t)ft->client.port << 8 |
-			   (uint64_t)ft->server.family << 24 | (uint64_t)ft->server.port << 32 |
-			   (uint64_t)ft->proto << 48);
-	h = mix(h, ld64(ft->client.ip));
-	h = mix(h, ld64(ft->client.ip + 8));
-	h = mix(h, ld64(ft->server.ip));
-	h = mix(h, ld64(ft->server.ip + 8) ^ t->seed[1]);
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
+	return stun_5tuple_hash64(ft, t->seed);
 }
 
 static inline uint32_t
@@ -277,7 +241,7 @@ find(const struct alloc_table *t, uint64_t h, const struct stun_5tuple *ft)
 
 		for (unsigned int m = tag_match(bk, tag); m != 0; m &= m - 1) {
 			struct turn_allocation *a = entry(t, bk->idx[__builtin_ctz(m)]);
-			if (ft_equal(&a->ft, ft))
+			if (stun_5tuple_equal(&a->ft, ft))
 				return a;
 		}
 		if (bk->ovf == 0)
@@ -409,10 +373,9 @@ alloc_table_create(const struct alloc_table_config *cfg)
 	    t->live == NULL || t->slot == NULL)
 		goto err_mem;
 
-	if (getrandom(t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed)) {
+	if (getrandom(&t->seed, sizeof(t->seed), 0) != (ssize_t)sizeof(t->seed)) {
 		/* Time and addresses still differ per run. */
-		t->seed[0] = (uint64_t)time(NULL) * AT_MUL ^ (uintptr_t)t;
-		t->seed[1] = (uintptr_t)t->ent * AT_MUL ^ (uint64_t)clock();
+		t->seed = (uint64_t)time(NULL) * AT_MUL ^ (uintptr_t)t ^ (uint64_t)clock();
 	}
 	t->clock = cfg->now > AT_CLOCK_MAX ? AT_CLOCK_MAX : (uint32_t)cfg->now;
 	t->wheel = tp_twheel_create(t->node, cap, ALLOC_TABLE_WHEEL_SLOTS, t->clock);
@@ -491,7 +454,7 @@ at_lookup(void *tp, const struct stun_5tuple *ft)
 {
 	struct alloc_table *t = tp;
 
-	if (t->hint_on && ft_equal(ft, &t->hint_ft))
+	if (t->hint_on && stun_5tuple_equal(ft, &t->hint_ft))
 		return t->hint_a;
 	return find(t, ft_hash(t, ft), ft);
 }
@@ -754,7 +717,7 @@ alloc_table_lookup_bulk(struct alloc_table *t, const struct stun_5tuple *const *
 		for (unsigned int j = 0; j < k; j++) {
 			if (cand[j] == AT_NONE - 1) {
 				out[j] = NULL;
-			} else if (cand[j] != AT_NONE && ft_equal(&entry(t, cand[j])->ft, fts[j])) {
+			} else if (cand[j] != AT_NONE && stun_5tuple_equal(&entry(t, cand[j])->ft, fts[j])) {
 				out[j] = entry(t, cand[j]);
 			} else {
 				out[j] = find(t, h[j], fts[j]);

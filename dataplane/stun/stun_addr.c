@@ -138,57 +138,6 @@ stun_addr_equal(const struct stun_addr *a, const struct stun_addr *b)
 	return a->port == b->port && stun_addr_ip_equal(a, b);
 }
 
-bool
-stun_5tuple_equal(const struct stun_5tuple *a, const struct stun_5tuple *b)
-{
-	return a->proto == b->proto && stun_addr_equal(&a->client, &b->client) &&
-	       stun_addr_equal(&a->server, &b->server);
-}
-
-/*
- * Multiply-xorshift over 64-bit words. Each word is folded in with a
- * multiply by an odd constant (the 64-bit golden ratio), whose high bits
- * depend on every input bit, then the high half is shifted down so the
- * next multiply spreads it again. The pad byte is skipped on purpose:
- * callers may leave it uninitialised. About 15 cycles per 5-tuple.
- */
-#define HASH_MUL 0x9E3779B97F4A7C15ull
-#define HASH_FIN 0xD6E8FEB86659FD93ull
-
-static inline uint64_t
-hash_word(uint64_t h, uint64_t w)
-{
-	h = (h ^ w) * HASH_MUL;
-	return h ^ (h >> 29);
-}
-
-static inline uint64_t
-hash_addr(uint64_t h, const struct stun_addr *a)
-{
-	uint64_t w0, w1;
-
-	memcpy(&w0, a->ip, 8);
-	memcpy(&w1, a->ip + 8, 8);
-	h = hash_word(h, (uint64_t)a->family | (uint64_t)a->port << 8);
-	h = hash_word(h, w0);
-	return hash_word(h, w1);
-}
-
-uint32_t
-stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed)
-{
-	uint64_t h = hash_word((uint64_t)seed << 8 | t->proto, HASH_MUL);
-
-	h = hash_addr(h, &t->client);
-	h = hash_addr(h, &t->server);
-	/* Final avalanche so the low 32 bits (used as bucket index) see
-	 * the high ones. */
-	h ^= h >> 32;
-	h *= HASH_FIN;
-	h ^= h >> 32;
-	return (uint32_t)h;
-}
-
 /* Shared by both decoders: family and length checks, plain copy. */
 static int
 addr_decode_plain(struct stun_addr *a, const uint8_t *val, size_t len)

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "stun_proto.h"
 
@@ -57,9 +58,72 @@ int stun_addr_format(const struct stun_addr *a, char *buf, size_t len);
 bool stun_addr_equal(const struct stun_addr *a, const struct stun_addr *b);
 /* Same family and IP, ports ignored (permissions are per IP). */
 bool stun_addr_ip_equal(const struct stun_addr *a, const struct stun_addr *b);
-bool stun_5tuple_equal(const struct stun_5tuple *a, const struct stun_5tuple *b);
-/* A seeded, non-cryptographic hash for tables. */
-uint32_t stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed);
+
+static inline uint64_t
+stun_ld64_(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* Equal families, ports, addresses (all 16 bytes: the IPv4 tail is zero)
+ * and protocol; the pad bytes are not compared, callers may leave them
+ * uninitialised. Inline and branch-light: tables compare on every packet. */
+static inline bool
+stun_5tuple_equal(const struct stun_5tuple *a, const struct stun_5tuple *b)
+{
+	uint64_t d = (stun_ld64_(a->client.ip) ^ stun_ld64_(b->client.ip)) |
+		     (stun_ld64_(a->client.ip + 8) ^ stun_ld64_(b->client.ip + 8)) |
+		     (stun_ld64_(a->server.ip) ^ stun_ld64_(b->server.ip)) |
+		     (stun_ld64_(a->server.ip + 8) ^ stun_ld64_(b->server.ip + 8));
+
+	return d == 0 && a->client.port == b->client.port && a->server.port == b->server.port &&
+	       a->client.family == b->client.family && a->server.family == b->server.family &&
+	       a->proto == b->proto;
+}
+
+static inline uint64_t
+stun_hash_word_(uint64_t h, uint64_t w)
+{
+	h = (h ^ w) * 0x9E3779B97F4A7C15ull;
+	return h ^ (h >> 29);
+}
+
+/*
+ * A seeded, non-cryptographic hash for tables: multiply-xorshift over the
+ * 5-tuple's words (pad bytes skipped), finished with MurmurHash3's fmix64
+ * so both halves of the result depend on every input bit (a table may
+ * take buckets from the high bits and tags from the low ones). With a
+ * secret seed, clients cannot aim their 5-tuples at one bucket.
+ */
+static inline uint64_t
+stun_5tuple_hash64(const struct stun_5tuple *t, uint64_t seed)
+{
+	uint64_t h = seed;
+
+	h = stun_hash_word_(h, (uint64_t)t->client.family | (uint64_t)t->client.port << 8 |
+				       (uint64_t)t->server.family << 24 |
+				       (uint64_t)t->server.port << 32 | (uint64_t)t->proto << 48);
+	h = stun_hash_word_(h, stun_ld64_(t->client.ip));
+	h = stun_hash_word_(h, stun_ld64_(t->client.ip + 8));
+	h = stun_hash_word_(h, stun_ld64_(t->server.ip));
+	h = stun_hash_word_(h, stun_ld64_(t->server.ip + 8));
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h;
+}
+
+/* The same, 32 bits, for tables that index with the low bits. */
+static inline uint32_t
+stun_5tuple_hash(const struct stun_5tuple *t, uint32_t seed)
+{
+	return (uint32_t)stun_5tuple_hash64(t, seed);
+}
 
 /*
  * Address attributes on the wire (MAPPED-ADDRESS style and the XOR-ed
