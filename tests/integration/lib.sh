@@ -114,17 +114,19 @@ tp_bg() {
 	TP_BG_PIDS+=($!)
 }
 
-# Print one counter of /turnpike/stats, read with DPDK's own telemetry
-# client through this instance's socket.
+# Print one key of a telemetry command's answer (default /turnpike/stats),
+# read with DPDK's own telemetry client through this instance's socket:
+#   tp_stat KEY                       summed over workers
+#   tp_stat KEY /turnpike/worker,1    one worker's
 tp_stat() {
-	local key=$1
-	echo /turnpike/stats | timeout 10 dpdk-telemetry.py -f "$TP_PREFIX" 2>/dev/null |
+	local key=$1 cmd=${2:-/turnpike/stats}
+	echo "$cmd" | timeout 10 dpdk-telemetry.py -f "$TP_PREFIX" 2>/dev/null |
 		python3 -c '
 import json, sys
 for line in sys.stdin:
     line = line.strip()
     if line.startswith("{"):
-        print(json.loads(line)["/turnpike/stats"][sys.argv[1]])
+        print(next(iter(json.loads(line).values()))[sys.argv[1]])
         break
 else:
     sys.exit("no telemetry answer")
@@ -136,4 +138,13 @@ tp_stat_grew() {
 	local key=$1 before=$2 min=$3 now
 	now=$(tp_stat "$key") || tp_fail "telemetry: cannot read $key"
 	[ $((now - before)) -ge "$min" ] || tp_fail "$key went from $before to $now (expected +$min)"
+}
+
+# Fail unless turnutils_uclient's OUT (from WHAT) ends with "Total lost
+# packets 0 (...), total send dropped 0 (...)"; it prints no such line
+# when allocation fails.
+tp_check_lossless() {
+	local what=$1 out=$2
+	grep -Eq "Total lost packets 0 \(.*total send dropped 0 \(" <<<"$out" ||
+		tp_fail "$what: packets lost or the run failed: $out"
 }

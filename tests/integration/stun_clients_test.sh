@@ -21,33 +21,25 @@ grep -q "UDP reflexive addr: 2001:db8:1::1" <<<"$out" || tp_fail "no IPv6 reflex
 tp_bg turnutils_peer -L 198.18.0.1 -L 2001:db8:1::1
 sleep 1
 
-# uclient ends a run with "Total lost packets N (P%), total send dropped
-# M (Q%)"; it prints no such line when allocation fails.
-check_lossless() {
-	local what=$1 out=$2
-	grep -Eq "Total lost packets 0 \(.*total send dropped 0 \(" <<<"$out" ||
-		tp_fail "$what: packets lost or the run failed: $out"
-}
-
 tp_log "TURN over IPv4, 10 clients, channels, long-term credentials"
 out=$(tp_ns timeout 120 turnutils_uclient -u demo -w demo-pass -e 198.18.0.1 -m 10 -n 50 -l 120 \
 	198.18.0.2 2>&1) || tp_fail "uclient channels: $out"
-check_lossless "channels" "$out"
+tp_check_lossless "channels" "$out"
 
 tp_log "TURN over IPv4, Send indications"
 out=$(tp_ns timeout 120 turnutils_uclient -s -u demo -w demo-pass -e 198.18.0.1 -m 4 -n 50 \
 	198.18.0.2 2>&1) || tp_fail "uclient send: $out"
-check_lossless "send indications" "$out"
+tp_check_lossless "send indications" "$out"
 
 tp_log "TURN over IPv6 with an IPv6 relay"
 out=$(tp_ns timeout 120 turnutils_uclient -x -u demo -w demo-pass -e 2001:db8:1::1 -m 4 -n 50 \
 	2001:db8:1::2 2>&1) || tp_fail "uclient v6: $out"
-check_lossless "ipv6" "$out"
+tp_check_lossless "ipv6" "$out"
 
 tp_log "TURN with REST credentials (-W)"
 out=$(tp_ns timeout 120 turnutils_uclient -u restuser -W demo-secret -e 198.18.0.1 -m 4 -n 50 \
 	198.18.0.2 2>&1) || tp_fail "uclient REST: $out"
-check_lossless "rest" "$out"
+tp_check_lossless "rest" "$out"
 
 # A refusal must be the server's: uclient failing for another reason
 # would pass a check on its output alone, so the server's own counters

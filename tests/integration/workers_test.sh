@@ -38,20 +38,6 @@ if [ "$N" -eq 2 ]; then
 fi
 tp_start "$TP_TMP/workers.conf"
 
-worker_stat() {
-	local id=$1 key=$2
-	echo "/turnpike/worker,$id" | timeout 10 dpdk-telemetry.py -f "$TP_PREFIX" 2>/dev/null |
-		python3 -c '
-import json, sys
-for line in sys.stdin:
-    line = line.strip()
-    if line.startswith("{"):
-        print(json.loads(line)["/turnpike/worker"][sys.argv[1]])
-        break
-else:
-    sys.exit("no telemetry answer")
-' "$key"
-}
 
 [ "$(tp_stat workers)" -eq "$N" ] || tp_fail "telemetry reports $(tp_stat workers) workers, not $N"
 grep -q "workers: $N" "$TP_TMP/dataplane.log" || tp_fail "the dataplane did not start $N workers"
@@ -69,33 +55,27 @@ grep -q "UDP reflexive addr: 2001:db8:1::1" <<<"$out" || tp_fail "no IPv6 reflex
 tp_bg turnutils_peer -L 198.18.0.1 -L 2001:db8:1::1
 sleep 1
 
-check_lossless() {
-	local what=$1 out=$2
-	grep -Eq "Total lost packets 0 \(.*total send dropped 0 \(" <<<"$out" ||
-		tp_fail "$what: packets lost or the run failed: $out"
-}
-
 # 40 clients: the chance that some worker of 4 gets none of them is
 # 4 * (3/4)^40, about 4e-5. -c: no RTCP pair, because a RESERVATION-TOKEN
 # only works on the worker that issued it (docs/architecture.md).
 tp_log "TURN over IPv4, 40 clients, channels"
 out=$(tp_ns timeout 180 turnutils_uclient -c -u demo -w demo-pass -e 198.18.0.1 -m 40 -n 30 -l 120 \
 	198.18.0.2 2>&1) || tp_fail "uclient channels: $out"
-check_lossless "channels" "$out"
+tp_check_lossless "channels" "$out"
 
 tp_log "TURN over IPv4, Send indications"
 out=$(tp_ns timeout 120 turnutils_uclient -c -s -u demo -w demo-pass -e 198.18.0.1 -m 8 -n 30 \
 	198.18.0.2 2>&1) || tp_fail "uclient send: $out"
-check_lossless "send indications" "$out"
+tp_check_lossless "send indications" "$out"
 
 tp_log "TURN over IPv6 with an IPv6 relay, REST credentials"
 out=$(tp_ns timeout 120 turnutils_uclient -c -x -u restuser -W demo-secret -e 2001:db8:1::1 -m 8 \
 	-n 30 2001:db8:1::2 2>&1) || tp_fail "uclient v6: $out"
-check_lossless "ipv6" "$out"
+tp_check_lossless "ipv6" "$out"
 
 tp_log "allocations were made through every worker"
 for id in $(seq 0 $((N - 1))); do
-	a=$(worker_stat "$id" allocations_total) || tp_fail "telemetry: worker $id"
+	a=$(tp_stat allocations_total "/turnpike/worker,$id") || tp_fail "telemetry: worker $id"
 	[ "$a" -gt 0 ] || tp_fail "worker $id made no allocation"
 	tp_log "  worker $id: $a allocations"
 done
