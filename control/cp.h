@@ -5,6 +5,7 @@
  * (event_base); nothing here takes a lock or blocks.
  *
  *   cp_main.c        start-up, signals (SIGHUP reload, SIGTERM/SIGINT stop)
+ *   cp_state.c       the calls below that several modules make
  *   cp_config.c      the `control` group of the config file (cp_config.h)
  *   ctl_server.c     the control channel: accepts the dataplane, pushes
  *                    secrets/peer rules/quotas, answers credential lookups,
@@ -91,7 +92,7 @@ struct cp {
 	struct cp_stats stats;
 };
 
-/* ---- cp_main.c ---- */
+/* ---- cp_state.c (cp_main.c holds only main()) ---- */
 
 /* The REST secrets in force, newest first: the config file's
  * turn.rest_secrets, then the ones Redis holds (coturn's set
