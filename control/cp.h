@@ -90,6 +90,7 @@ struct cp {
 	uint64_t dp_counters_at; /* Unix seconds of that snapshot */
 
 	struct cp_stats stats;
+	bool verbose; /* -v: log every control-channel message received */
 };
 
 /* ---- cp_state.c (cp_main.c holds only main()) ---- */
@@ -113,6 +114,13 @@ void cp_policy_changed(struct cp *cp);
  * HTTP TLS certificate, re-read Redis's policy and tell the dataplane to
  * RELOAD. A bad file changes nothing. 0 or -EINVAL with @err filled. */
 int cp_reload(struct cp *cp, char *err, size_t errlen);
+
+/* Bind and listen on a unix stream socket at @path with file mode @mode
+ * (the control and admin sockets): creates the parent directory (0755)
+ * if missing, removes a stale socket file nobody answers on, refuses a
+ * live one or a path that is not a socket. Returns the non-blocking
+ * listening fd, or -errno with @err filled ("<path>: <problem>"). */
+int cp_unix_listen(const char *path, unsigned int mode, char *err, size_t errlen);
 
 /* ---- ctl_server.c ---- */
 

@@ -22,6 +22,9 @@ packages=(
 	libsrtp2-dev
 	libevent-dev
 	coturn
+	redis-server
+	redis-tools
+	curl
 	iproute2
 	iputils-ping
 	openssl
