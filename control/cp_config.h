@@ -64,6 +64,8 @@
 #define CP_CFG_MAX_ORIGINS 16
 #define CP_CFG_MAX_URLS 16
 
+/* The same path as TP_CONTROL_SOCKET_DEFAULT (dataplane/config.h), which
+ * the dataplane uses for a control group without `socket`. */
 #define CP_DEFAULT_SOCKET "/run/turnpike/control.sock"
 #define CP_DEFAULT_ADMIN_SOCKET "/run/turnpike/admin.sock"
 

@@ -521,6 +521,37 @@ cmp_key32(const void *a, const void *b)
 
 static void start_refresh(struct cp_redis *r);
 
+static bool
+secret_in(const struct stun_rest_secrets *set, const uint8_t *val, uint16_t len)
+{
+	for (unsigned int i = 0; i < set->n; i++)
+		if (set->s[i].len == len && memcmp(set->s[i].val, val, len) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A Redis set has no order, but the ICE API mints with the first secret,
+ * and a rotation (SADD the new one, later SREM the old) must switch to
+ * the new one at once. So: secrets seen for the first time go first (in
+ * byte order among themselves, as read), then the ones already known, in
+ * the order they had. At start-up everything is new: byte order.
+ */
+static void
+secrets_newest_first(const struct stun_rest_secrets *prev, struct stun_rest_secrets *next)
+{
+	struct stun_rest_secrets out;
+
+	memset(&out, 0, sizeof(out));
+	for (unsigned int i = 0; i < next->n; i++)
+		if (!secret_in(prev, next->s[i].val, next->s[i].len))
+			stun_rest_secrets_add(&out, next->s[i].val, next->s[i].len);
+	for (unsigned int i = 0; i < prev->n; i++)
+		if (secret_in(next, prev->s[i].val, prev->s[i].len))
+			stun_rest_secrets_add(&out, prev->s[i].val, prev->s[i].len);
+	*next = out;
+}
+
 static void
 refresh_finish(struct cp_redis *r)
 {
@@ -540,6 +571,7 @@ refresh_finish(struct cp_redis *r)
 	r->next_api = NULL;
 
 	r->next.valid = true;
+	secrets_newest_first(&r->policy.secrets, &r->next.secrets);
 	changed = memcmp(&r->next, &r->policy, sizeof(r->policy)) != 0;
 	if (changed) {
 		memcpy(&r->policy, &r->next, sizeof(r->policy));

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "alloc_events.h"
 #include "auth.h"
 #include "authq.h"
 #include "keycache.h"
@@ -204,6 +205,36 @@ hook_challenge_admit(void *ctx, const struct stun_addr *client)
 	return tp_ratelimit_allow(h->ratelimit, client, h->now_us);
 }
 
+/*
+ * Allocation events: the per-family gauges always, and with a control
+ * channel a record on the worker's event ring (never blocks: a full ring
+ * drops the record and counts it). Permission and channel events are not
+ * reported.
+ */
+static void
+hook_event(void *ctx, enum turn_event ev, const struct turn_allocation *a)
+{
+	struct dp_hook_ctx *h = ctx;
+	uint64_t *gauge = a->ft.client.family == STUN_FAMILY_IPV6 ? &h->active6 : &h->active4;
+
+	switch (ev) {
+	case TURN_EVENT_ALLOCATED:
+		(*gauge)++;
+		break;
+	case TURN_EVENT_DELETED:
+	case TURN_EVENT_EXPIRED:
+		if (*gauge > 0)
+			(*gauge)--;
+		break;
+	case TURN_EVENT_REFRESHED:
+		break;
+	default:
+		return;
+	}
+	if (h->ev != NULL)
+		dp_events_push(h->ev, ev, a, h->quota, h->now_s);
+}
+
 const struct turn_hooks dp_hooks = {
 	.cred_lookup = hook_cred_lookup,
 	.peer_allowed = hook_peer_allowed,
@@ -212,17 +243,68 @@ const struct turn_hooks dp_hooks = {
 	.relay_alloc = hook_relay_alloc,
 	.relay_free = hook_relay_free,
 	.challenge_admit = hook_challenge_admit,
+	.event = hook_event,
 };
 
-int
-dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
-		 const struct dp_users *users, struct turn_relay_pool *pool,
-		 uint32_t max_allocations)
+static int
+policy_add(struct tp_peer_policy *p, int kind, const char *what, unsigned int i, int line,
+	   const char *rule, char *why, size_t whylen)
 {
 	int rc;
 
+	if (kind == 0)
+		rc = tp_peer_policy_deny_always(p, rule);
+	else
+		rc = tp_peer_policy_add(p, kind > 0, rule);
+	if (rc != 0 && why != NULL) {
+		if (line > 0)
+			snprintf(why, whylen, "line %d: %s[%u] \"%s\": %s", line, what, i, rule,
+				 strerror(-rc));
+		else
+			snprintf(why, whylen, "%s[%u] \"%s\": %s", what, i, rule, strerror(-rc));
+	}
+	return rc;
+}
+
+struct tp_peer_policy *
+dp_policy_build(const struct tp_config *cfg, const char *const *extra_deny,
+		unsigned int n_extra_deny, const char *const *extra_allow,
+		unsigned int n_extra_allow, char *why, size_t whylen)
+{
+	struct tp_peer_policy *p = tp_peer_policy_create(cfg->default_deny);
+	int rc = 0;
+
+	if (p == NULL)
+		return NULL;
+	for (unsigned int i = 0; rc == 0 && i < cfg->n_control_deny; i++)
+		rc = policy_add(p, 0, "control endpoint", i, cfg->control_deny[i].line,
+				cfg->control_deny[i].text, why, whylen);
+	for (unsigned int i = 0; rc == 0 && i < cfg->n_deny; i++)
+		rc = policy_add(p, -1, "peers.deny", i, cfg->deny[i].line, cfg->deny[i].text, why,
+				whylen);
+	for (unsigned int i = 0; rc == 0 && i < cfg->n_allow; i++)
+		rc = policy_add(p, 1, "peers.allow", i, cfg->allow[i].line, cfg->allow[i].text,
+				why, whylen);
+	for (unsigned int i = 0; rc == 0 && i < n_extra_deny; i++)
+		rc = policy_add(p, -1, "deny", i, 0, extra_deny[i], why, whylen);
+	for (unsigned int i = 0; rc == 0 && i < n_extra_allow; i++)
+		rc = policy_add(p, 1, "allow", i, 0, extra_allow[i], why, whylen);
+	if (rc != 0) {
+		tp_peer_policy_destroy(p);
+		errno = -rc;
+		return NULL;
+	}
+	return p;
+}
+
+int
+dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
+		 struct turn_relay_pool *pool, uint32_t max_allocations)
+{
+	char why[256];
+	int rc;
+
 	memset(h, 0, sizeof(*h));
-	h->users = users;
 	h->pool = pool;
 	h->keys = keycache_create(DP_KEYCACHE_SETS, NULL);
 	if (h->keys == NULL) {
@@ -230,30 +312,22 @@ dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
 		fprintf(stderr, "key cache: %s\n", strerror(-rc));
 		return rc;
 	}
-	h->policy = tp_peer_policy_create(cfg->default_deny);
+	/* config.c checked that every rule parses. */
+	h->policy = dp_policy_build(cfg, NULL, 0, NULL, 0, why, sizeof(why));
 	if (h->policy == NULL) {
 		rc = -errno;
+		if (rc == -EINVAL)
+			fprintf(stderr, "%s: %s\n", cfg->path, why);
 		goto fail;
 	}
-	/* config.c checked that every rule parses. */
-	for (unsigned int i = 0; i < cfg->n_deny; i++) {
-		rc = tp_peer_policy_add(h->policy, false, cfg->deny[i].text);
-		if (rc != 0) {
-			fprintf(stderr, "%s:%d: peers.deny: %s: %s\n", cfg->path, cfg->deny[i].line,
-				cfg->deny[i].text, strerror(-rc));
-			goto fail;
-		}
-	}
-	for (unsigned int i = 0; i < cfg->n_allow; i++) {
-		rc = tp_peer_policy_add(h->policy, true, cfg->allow[i].text);
-		if (rc != 0) {
-			fprintf(stderr, "%s:%d: peers.allow: %s: %s\n", cfg->path,
-				cfg->allow[i].line, cfg->allow[i].text, strerror(-rc));
-			goto fail;
-		}
-	}
-	h->quota = tp_quota_create(max_allocations, cfg->user_quota,
-				   max_allocations ? max_allocations : 1u << 20);
+	/* With a control channel, events name the user of an allocation,
+	 * which the allocation only knows through its quota handle. */
+	if (cfg->control_socket[0] != '\0')
+		h->quota = tp_quota_create_named(max_allocations, cfg->user_quota,
+						 max_allocations ? max_allocations : 1u << 20);
+	else
+		h->quota = tp_quota_create(max_allocations, cfg->user_quota,
+					   max_allocations ? max_allocations : 1u << 20);
 	if (h->quota == NULL) {
 		rc = -errno;
 		fprintf(stderr, "%s: limits.max_allocations: %s\n", cfg->path, strerror(-rc));

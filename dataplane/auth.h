@@ -14,7 +14,11 @@
  *   ctx.now_us = ...;                              // each burst: rate limit, cache
  *
  * The user store is read-only after creation; only the main lcore reads
- * it (dp_users_resolve), answering the workers' lookups.
+ * it (dp_users_resolve), answering the workers' lookups, and a reload
+ * (SIGHUP, control RELOAD) replaces it there.
+ *
+ * The event hook keeps the per-family allocation gauges and, with a
+ * control channel, queues allocation events (alloc_events.h).
  */
 #ifndef DP_AUTH_H
 #define DP_AUTH_H
@@ -27,6 +31,7 @@
 #include "turn_server.h"
 
 struct authq;
+struct dp_events;
 struct dp_users;
 
 struct tp_peer_policy;
@@ -34,14 +39,18 @@ struct tp_quota;
 struct tp_ratelimit;
 
 struct dp_hook_ctx {
-	const struct dp_users *users;
 	struct turn_relay_pool *pool;   /* owned by the caller */
 	struct tp_peer_policy *policy;
 	struct tp_quota *quota;
 	struct tp_ratelimit *ratelimit;
 	struct keycache *keys;          /* this worker's long-term keys */
 	struct authq *aq;               /* lookups for cache misses; set by the worker */
+	struct dp_events *ev;           /* allocation events, NULL without a control channel */
 	uint64_t now_us;                /* monotonic, set by the worker per burst */
+	uint64_t now_s;                 /* Unix seconds, likewise */
+	/* Live allocations by the client's address family, kept by the event
+	 * hook (telemetry: allocations_active_udp4/udp6). */
+	uint64_t active4, active6;
 };
 
 extern const struct turn_hooks dp_hooks;
@@ -60,11 +69,24 @@ int dp_users_resolve(const struct dp_users *us, const struct keycache_id *id,
 /* Key cache, peer policy, quota and rate limit from @cfg for one worker,
  * which may hold @max_allocations (its share of limits.max_allocations).
  * limits.user_quota applies per worker: a user whose clients hash to
- * several workers can hold up to that many times the quota. Returns 0, or
+ * several workers can hold up to that many times the quota. With a
+ * control channel configured the quota keeps user names (for events) and
+ * the control plane's endpoints are deny-always peers. Returns 0, or
  * -errno with a message naming the config key on stderr. */
 int dp_hook_ctx_init(struct dp_hook_ctx *h, const struct tp_config *cfg,
-		     const struct dp_users *users, struct turn_relay_pool *pool,
-		     uint32_t max_allocations);
+		     struct turn_relay_pool *pool, uint32_t max_allocations);
+
+/*
+ * The peer policy of @cfg (built-in list per peers.default_deny, the
+ * control plane's endpoints as deny-always, peers.deny, peers.allow),
+ * plus @n_extra_deny / @n_extra_allow more rules (the control plane's
+ * pushed PEER_RULES; NULL and 0 for none). NULL with errno ENOMEM, or
+ * EINVAL with @why (if not NULL) naming the rule that failed.
+ */
+struct tp_peer_policy *dp_policy_build(const struct tp_config *cfg,
+				       const char *const *extra_deny, unsigned int n_extra_deny,
+				       const char *const *extra_allow, unsigned int n_extra_allow,
+				       char *why, size_t whylen);
 void dp_hook_ctx_fini(struct dp_hook_ctx *h);
 
 #endif

@@ -13,12 +13,6 @@
 
 #define AUTHQ_EXPIRE_SETS 4 /* key cache sets swept per housekeeping */
 
-enum authq_status {
-	AUTHQ_FOUND,
-	AUTHQ_NOT_FOUND,
-	AUTHQ_ERROR,
-};
-
 /* On the request ring. @cookie is the worker's lookup slot and its
  * generation, echoed in the reply, so the worker finds the lookup
  * without a search and ignores an answer to one it has timed out. */
@@ -30,7 +24,8 @@ struct authq_req {
 /* On the reply ring. */
 struct authq_reply {
 	uint32_t cookie;
-	uint8_t status; /* enum authq_status */
+	uint32_t ttl_s;   /* 1 .. AUTHQ_MAX_TTL_S */
+	uint8_t status;   /* enum authq_status */
 	struct keycache_val val;
 };
 
@@ -247,12 +242,12 @@ authq_poll(struct worker *w)
 		if (rep[i].status == AUTHQ_FOUND) {
 			rep[i].val.negative = false;
 			keycache_insert(w->hooks.keys, &l->id, &rep[i].val, w->hooks.now_us,
-					AUTHQ_TTL_US);
+					(uint64_t)rep[i].ttl_s * 1000000);
 		} else if (rep[i].status == AUTHQ_NOT_FOUND) {
 			struct keycache_val neg = {.negative = true};
 
 			keycache_insert(w->hooks.keys, &l->id, &neg, w->hooks.now_us,
-					AUTHQ_NEGATIVE_TTL_US);
+					(uint64_t)rep[i].ttl_s * 1000000);
 		}
 		explicit_bzero(&rep[i].val, sizeof(rep[i].val));
 		l->hash = 0;
@@ -295,27 +290,69 @@ authq_sweep(struct worker *w)
 	w->cnt.keycache_evictions = st->evictions;
 }
 
+int
+authq_take(struct authq *aq, struct authq_ticket *t)
+{
+	struct authq_req rq;
+
+	/* Acquire, matching the worker's release; see authq_request. */
+	if (rte_ring_sc_dequeue_elem(aq->req, &rq, sizeof(rq)) != 0)
+		return -ENOENT;
+	t->cookie = rq.cookie;
+	t->id.kind = rq.id.kind;
+	t->id.alg = rq.id.alg;
+	t->id.len = rq.id.len <= KEYCACHE_ID_MAX ? rq.id.len : KEYCACHE_ID_MAX;
+	memcpy(t->id.bytes, rq.id.bytes, t->id.len);
+	return 0;
+}
+
+unsigned int
+authq_reply_room(const struct authq *aq)
+{
+	return rte_ring_free_count(aq->rep);
+}
+
+int
+authq_answer(struct authq *aq, uint32_t cookie, enum authq_status st,
+	     const struct keycache_val *val, uint32_t ttl_s)
+{
+	struct authq_reply rep;
+	int rc = 0;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.cookie = cookie;
+	rep.status = (uint8_t)st;
+	rep.ttl_s = ttl_s < 1 ? 1 : ttl_s > AUTHQ_MAX_TTL_S ? AUTHQ_MAX_TTL_S : ttl_s;
+	if (st == AUTHQ_FOUND)
+		rep.val = *val;
+	/* Release: the answer is copied in before the worker can see it. */
+	if (rte_ring_sp_enqueue_elem(aq->rep, &rep, sizeof(rep)) != 0)
+		rc = -ENOSPC;
+	explicit_bzero(&rep.val, sizeof(rep.val));
+	return rc;
+}
+
 void
 authq_serve(struct authq *aq, const struct dp_users *users)
 {
-	unsigned int room = rte_ring_free_count(aq->rep);
-	struct authq_reply rep;
-	struct authq_req rq;
+	unsigned int room = authq_reply_room(aq);
+	struct keycache_val val;
+	struct authq_ticket t;
 	int rc;
 
 	/* The only producer on the reply ring is this thread, so the room
-	 * counted here can only grow before the enqueues below. */
+	 * counted here can only grow before the answers below. */
 	for (unsigned int i = 0; i < AUTHQ_SERVE_BUDGET && i < room; i++) {
-		/* Acquire, matching the worker's release; see authq_request. */
-		if (rte_ring_sc_dequeue_elem(aq->req, &rq, sizeof(rq)) != 0)
+		if (authq_take(aq, &t) != 0)
 			break;
-		memset(&rep, 0, sizeof(rep));
-		rep.cookie = rq.cookie;
-		rc = dp_users_resolve(users, &rq.id, &rep.val);
-		rep.status = rc == 0 ? AUTHQ_FOUND : rc == -ENOENT ? AUTHQ_NOT_FOUND : AUTHQ_ERROR;
-		/* Release: the answer is copied in before the worker can see it. */
-		if (rte_ring_sp_enqueue_elem(aq->rep, &rep, sizeof(rep)) != 0)
-			break; /* cannot happen: room was counted */
-		explicit_bzero(&rep.val, sizeof(rep.val));
+		memset(&val, 0, sizeof(val));
+		rc = dp_users_resolve(users, &t.id, &val);
+		if (rc == 0)
+			authq_answer(aq, t.cookie, AUTHQ_FOUND, &val, AUTHQ_TTL_S);
+		else if (rc == -ENOENT)
+			authq_answer(aq, t.cookie, AUTHQ_NOT_FOUND, NULL, AUTHQ_NEGATIVE_TTL_S);
+		else
+			authq_answer(aq, t.cookie, AUTHQ_ERROR, NULL, 1);
+		explicit_bzero(&val, sizeof(val));
 	}
 }

@@ -797,6 +797,104 @@ load_peers(struct loader *ld, const config_setting_t *g)
 	return 0;
 }
 
+/*
+ * An endpoint of the control plane as a deny-always rule, if @host is an
+ * IP literal (brackets allowed around IPv6). Names are not resolved here:
+ * the dataplane never looks names up, so only literals can be protected,
+ * and an unspecified address (listen on all) names no peer to deny.
+ */
+static void
+control_deny_add(struct loader *ld, const config_setting_t *s, const char *host, size_t len)
+{
+	struct tp_config *cfg = ld->cfg;
+	char buf[STUN_ADDR_STRLEN];
+	struct stun_addr a;
+	static const uint8_t zero[16];
+
+	if (len >= 2 && host[0] == '[' && host[len - 1] == ']') {
+		host++;
+		len -= 2;
+	}
+	if (len == 0 || len >= sizeof(buf) || cfg->n_control_deny >= TP_CFG_MAX_CONTROL_DENY)
+		return;
+	memcpy(buf, host, len);
+	buf[len] = '\0';
+	if (ip_parse(buf, &a) != 0 || memcmp(a.ip, zero, 16) == 0)
+		return;
+	snprintf(cfg->control_deny[cfg->n_control_deny].text,
+		 sizeof(cfg->control_deny[0].text), "%s", buf);
+	cfg->control_deny[cfg->n_control_deny].line = config_setting_source_line(s);
+	cfg->n_control_deny++;
+}
+
+/* A string member the dataplane reads from a group it otherwise leaves
+ * to turnpike-control: the type must be right, the rest is not ours. */
+static int
+control_str(struct loader *ld, const config_setting_t *g, const char *name,
+	    const config_setting_t **out, const char **val)
+{
+	const config_setting_t *s = member(g, name);
+
+	*out = s;
+	*val = NULL;
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return wrong_type(ld, s, "a string");
+	*val = config_setting_get_string(s);
+	return 0;
+}
+
+/*
+ * control: see config.h. Unknown members are NOT errors here, because
+ * the group belongs to turnpike-control, whose loader checks it.
+ */
+static int
+load_control(struct loader *ld, const config_setting_t *g)
+{
+	struct tp_config *cfg = ld->cfg;
+	const config_setting_t *s, *sub;
+	const char *v;
+	int rc;
+
+	if (!config_setting_is_group(g))
+		return wrong_type(ld, g, "a group");
+	/* The group alone turns the channel on, at turnpike-control's default
+	 * path, so the two processes meet without either naming it. */
+	snprintf(cfg->control_socket, sizeof(cfg->control_socket), "%s", TP_CONTROL_SOCKET_DEFAULT);
+	if ((s = member(g, "socket")) != NULL) {
+		if ((rc = get_str(ld, s, cfg->control_socket, sizeof(cfg->control_socket),
+				  false)) != 0)
+			return rc;
+	}
+	if ((sub = member(g, "http")) != NULL) {
+		if (!config_setting_is_group(sub))
+			return wrong_type(ld, sub, "a group");
+		if ((rc = control_str(ld, sub, "listen", &s, &v)) != 0)
+			return rc;
+		if (v != NULL) {
+			/* "ADDR:PORT" or "[V6]:PORT": the address is before the
+			 * last colon. */
+			const char *colon = strrchr(v, ':');
+
+			if (colon != NULL)
+				control_deny_add(ld, s, v, (size_t)(colon - v));
+		}
+	}
+	if ((sub = member(g, "redis")) != NULL) {
+		if (!config_setting_is_group(sub))
+			return wrong_type(ld, sub, "a group");
+		if ((rc = control_str(ld, sub, "host", &s, &v)) != 0)
+			return rc;
+		/* turnpike-control's default Redis host (cp_config.h). */
+		if (v == NULL)
+			control_deny_add(ld, sub, "127.0.0.1", strlen("127.0.0.1"));
+		else
+			control_deny_add(ld, s, v, strlen(v));
+	}
+	return 0;
+}
+
 /* Optional top-level groups: absent means every default. */
 static int
 load_optional(struct loader *ld, const config_setting_t *root, const char *name,
@@ -811,7 +909,7 @@ static int
 load_root(struct loader *ld, const config_setting_t *root)
 {
 	static const char *const known[] = { "eal", "ports", "workers", "network", "relay",
-					     "turn", "limits", "peers", NULL };
+					     "turn", "limits", "peers", "control", NULL };
 	int rc;
 
 	/* Unknown top-level keys first: "relays" should be reported as
@@ -824,7 +922,8 @@ load_root(struct loader *ld, const config_setting_t *root)
 	    (rc = load_network(ld, root)) != 0 || (rc = load_relay(ld, root)) != 0 ||
 	    (rc = load_turn(ld, root)) != 0 ||
 	    (rc = load_optional(ld, root, "limits", load_limits)) != 0 ||
-	    (rc = load_optional(ld, root, "peers", load_peers)) != 0)
+	    (rc = load_optional(ld, root, "peers", load_peers)) != 0 ||
+	    (rc = load_optional(ld, root, "control", load_control)) != 0)
 		return rc;
 	return 0;
 }
@@ -884,4 +983,81 @@ out:
 	config_destroy(&lc);
 	fclose(f);
 	return rc;
+}
+
+/* ---- reload ---- */
+
+static void
+diff_note(char *out, size_t len, unsigned int *n, const char *key)
+{
+	size_t used = strlen(out);
+
+	if (used < len)
+		snprintf(out + used, len - used, "%s%s", *n > 0 ? ", " : "", key);
+	(*n)++;
+}
+
+/*
+ * Compared field by field rather than with one memcmp, so that the
+ * message names what differs and line numbers (peers.*[].line) or
+ * padding never count as a change.
+ */
+unsigned int
+tp_config_restart_diff(const struct tp_config *o, const struct tp_config *n, char *out,
+		       size_t len)
+{
+	unsigned int d = 0;
+
+	if (len > 0)
+		out[0] = '\0';
+#define DIFF_IF(cond, key)                           \
+	do {                                         \
+		if (cond)                            \
+			diff_note(out, len, &d, key); \
+	} while (0)
+#define DIFF_MEM(field, key) DIFF_IF(memcmp(&o->field, &n->field, sizeof(o->field)) != 0, key)
+	DIFF_IF(o->n_eal_args != n->n_eal_args ||
+			memcmp(o->eal_args, n->eal_args, sizeof(o->eal_args)) != 0,
+		"eal.args");
+	DIFF_IF(o->n_ports != n->n_ports || memcmp(o->ports, n->ports, sizeof(o->ports)) != 0,
+		"ports");
+	DIFF_IF(o->n_workers != n->n_workers ||
+			memcmp(o->worker_lcores, n->worker_lcores, sizeof(o->worker_lcores)) != 0,
+		"workers.lcores");
+	DIFF_IF(o->n_local != n->n_local || memcmp(o->local, n->local, sizeof(o->local)) != 0 ||
+			memcmp(o->local_prefix, n->local_prefix, sizeof(o->local_prefix)) != 0,
+		"network.addresses");
+	DIFF_IF(o->listen_port != n->listen_port, "network.listen_port");
+	DIFF_MEM(gateway4, "network.gateway4");
+	DIFF_MEM(gateway6, "network.gateway6");
+	DIFF_IF(strcmp(o->exception_device, n->exception_device) != 0,
+		"network.exception_device");
+	DIFF_IF(o->n_relay != n->n_relay || memcmp(o->relay, n->relay, sizeof(o->relay)) != 0,
+		"relay.addresses");
+	DIFF_IF(o->relay_port_min != n->relay_port_min || o->relay_port_max != n->relay_port_max,
+		"relay.port_min/port_max");
+	DIFF_IF(strcmp(o->realm, n->realm) != 0, "turn.realm");
+	DIFF_IF(strcmp(o->software, n->software) != 0, "turn.software");
+	DIFF_IF(o->fingerprint != n->fingerprint, "turn.fingerprint");
+	DIFF_IF(o->default_lifetime != n->default_lifetime || o->max_lifetime != n->max_lifetime,
+		"turn.default_lifetime/max_lifetime");
+	DIFF_IF(o->nonce_lifetime != n->nonce_lifetime, "turn.nonce_lifetime");
+	DIFF_IF(o->permission_lifetime != n->permission_lifetime ||
+			o->channel_lifetime != n->channel_lifetime,
+		"turn.permission_lifetime/channel_lifetime");
+	DIFF_IF(o->channel_max != n->channel_max, "turn.channel_max");
+	DIFF_IF(o->max_allocations != n->max_allocations, "limits.max_allocations");
+	DIFF_IF(o->unauth_rate != n->unauth_rate || o->unauth_burst != n->unauth_burst,
+		"limits.unauth_rate/unauth_burst");
+	DIFF_IF(strcmp(o->control_socket, n->control_socket) != 0, "control.socket");
+	{
+		bool same = o->n_control_deny == n->n_control_deny;
+
+		for (unsigned int i = 0; same && i < o->n_control_deny; i++)
+			same = strcmp(o->control_deny[i].text, n->control_deny[i].text) == 0;
+		DIFF_IF(!same, "control.http.listen/redis.host");
+	}
+#undef DIFF_MEM
+#undef DIFF_IF
+	return d;
 }

@@ -13,6 +13,15 @@
  * Every error names the file, the line and the key (the dotted path of
  * the setting). Unknown keys are errors too, so a typo never silently
  * falls back to a default.
+ *
+ * The `control` group is shared with turnpike-control (control/cp_config.h),
+ * which validates all of it. The dataplane reads only three members:
+ * control.socket (the control channel; no group: no channel; a group
+ * without the key: TP_CONTROL_SOCKET_DEFAULT),
+ * and control.http.listen and control.redis.host, whose IP literals
+ * become deny-always peer rules (ARCHITECTURE decision 8: the control
+ * plane's own endpoints are never relayable). Every other member of
+ * `control` is ignored here, whatever its name or type.
  */
 #ifndef TP_CONFIG_H
 #define TP_CONFIG_H
@@ -34,6 +43,10 @@
 #define TP_CFG_MAX_USERS 64
 #define TP_CFG_MAX_PEER_RULES 64
 #define TP_CFG_STR 256
+/* control.socket must fit sockaddr_un.sun_path with its NUL. */
+#define TP_CFG_SOCKET_MAX 107
+/* control.http.listen and control.redis.host */
+#define TP_CFG_MAX_CONTROL_DENY 2
 
 struct tp_port_config {
 	/* A PCI address ("0000:03:00.0") or a vdev spec ("net_tap0,iface=tp0"). */
@@ -61,6 +74,8 @@ struct tp_peer_rule {
 	char text[96];
 	int line;
 };
+
+#define TP_CONTROL_SOCKET_DEFAULT "/run/turnpike/control.sock" /* = CP_DEFAULT_SOCKET */
 
 struct tp_config {
 	char path[TP_CFG_STR];
@@ -126,6 +141,16 @@ struct tp_config {
 	unsigned int n_allow;
 	struct tp_peer_rule deny[TP_CFG_MAX_PEER_RULES];
 	unsigned int n_deny;
+
+	/* control: see the top of this file. control_socket "" = no control
+	 * channel (no control group); a group without socket means
+	 * TP_CONTROL_SOCKET_DEFAULT, turnpike-control's default too. control_deny: the control plane's endpoints that are IP
+	 * literals (control.http.listen's address unless unspecified;
+	 * control.redis.host, "127.0.0.1" when the redis group is present
+	 * without it), as single-address rules for tp_peer_policy_deny_always. */
+	char control_socket[TP_CFG_SOCKET_MAX + 1];
+	struct tp_peer_rule control_deny[TP_CFG_MAX_CONTROL_DENY];
+	unsigned int n_control_deny;
 };
 
 /* Fill @cfg with every default (no ports, no addresses, no users). */
@@ -147,5 +172,15 @@ void tp_config_defaults(struct tp_config *cfg);
  * docs/configuration.md). On error @cfg is partly filled; do not use it.
  */
 int tp_config_load(const char *path, struct tp_config *cfg, char *err, size_t errlen);
+
+/*
+ * For a reload: the settings that differ between @old and @new and that
+ * only take effect after a restart (everything except turn.users,
+ * turn.rest_secrets, peers.* and limits.user_quota, which a running
+ * dataplane applies). Writes their dotted names, comma-separated, into
+ * @out (cut to @len) and returns how many groups/keys differ; 0 writes "".
+ */
+unsigned int tp_config_restart_diff(const struct tp_config *old, const struct tp_config *new,
+				    char *out, size_t len);
 
 #endif

@@ -57,10 +57,21 @@
 	/* Several workers (handoff.c): frames handed to their owner and taken                 \
 	 * from other workers; neighbour news sent to and applied from them. */                 \
 	X(handoff_out) X(handoff_in) X(neigh_pushed) X(neigh_received)
+/* (allocations_active_udp4/udp6: live allocations by the client's address
+ * family; ctl_events_dropped: allocation events lost to a full worker
+ * ring. See DP_COUNTERS_EXTRA.) */
+
+/* Gauges and counts outside the list above because their external names
+ * differ: the control channel's snapshot calls them
+ * "allocations_active.udp4", "allocations_active.udp6" and (part of)
+ * "ctl.events_dropped"; telemetry uses the field names. */
+#define DP_COUNTERS_EXTRA(X) X(allocations_active_udp4) X(allocations_active_udp6) \
+	X(ctl_events_dropped)
 
 struct dp_counters {
 #define DP_COUNTER_FIELD_(name) uint64_t name;
 	DP_COUNTERS(DP_COUNTER_FIELD_)
+	DP_COUNTERS_EXTRA(DP_COUNTER_FIELD_)
 #undef DP_COUNTER_FIELD_
 	uint64_t drops[TP_DROP_MAX];
 };
@@ -70,6 +81,7 @@ dp_counters_add(struct dp_counters *sum, const struct dp_counters *c)
 {
 #define DP_COUNTER_ADD_(name) sum->name += c->name;
 	DP_COUNTERS(DP_COUNTER_ADD_)
+	DP_COUNTERS_EXTRA(DP_COUNTER_ADD_)
 #undef DP_COUNTER_ADD_
 	for (unsigned int i = 0; i < TP_DROP_MAX; i++)
 		sum->drops[i] += c->drops[i];

@@ -11,7 +11,9 @@
  *   net_*.c     one packet stage each, all taking the worker
  *
  * Everything in struct dp and struct dp_net is written before the workers
- * start and read-only afterwards, except the two flags documented below.
+ * start and read-only afterwards, except the flags and the mailbox
+ * documented below, and the main lcore's own state (users, upd, ctl,
+ * drain_requested), which only the main lcore touches.
  */
 #ifndef DP_H
 #define DP_H
@@ -38,6 +40,34 @@
 #define DP_SWEEP_BUDGET 64           /* allocations visited per turn_server_sweep */
 #define DP_NEIGH_BUDGET 16           /* neighbour slots checked per upkeep */
 #define DP_EXCEPTION_POLL_ITERS 8    /* loop iterations between exception port polls */
+
+struct dp_update;
+struct ctl_client;
+struct tp_peer_policy;
+
+/*
+ * Run-time changes from the main lcore to one worker (dp_update.c): the
+ * peer policy, REST secrets, quota limits, a key cache flush and an
+ * allocation announcement. One offer at a time.
+ *
+ * Ordering contract: the main lcore fills the fields, then stores @gen
+ * + 1 with release semantics, and only when @ack == @gen (acquire load),
+ * i.e. the worker took the previous offer. The worker loads @gen with
+ * acquire in housekeeping; if it moved, it applies the fields (taking
+ * ownership of @policy, copying @rest) and stores @ack = @gen with
+ * release. After that acquire the main lcore may free what the worker
+ * used before (it recorded it when offering) and @rest.
+ */
+struct dp_mailbox {
+	uint32_t gen;
+	struct tp_peer_policy *policy;         /* new policy, or NULL to keep */
+	const struct stun_rest_secrets *rest;  /* new secrets to copy, or NULL */
+	bool set_quota;
+	uint32_t quota_total, quota_user;
+	bool flush_keys;
+	bool announce;                         /* start dp_events_announce */
+	uint32_t ack __rte_cache_aligned;      /* written by the worker */
+};
 
 /* Our addresses in wire form, for cheap comparisons on the packet path. */
 struct dp_net {
@@ -80,6 +110,11 @@ struct worker {
 	const struct dp_net *net;
 	struct turn_server *ts;
 	struct alloc_table *tbl;   /* its allocations (alloc_table.h) */
+	/* REST secrets in force (the config's, then the control plane's); the
+	 * turn_server reads them in place; only this worker writes them, in
+	 * housekeeping (dp_update_take). */
+	struct stun_rest_secrets rest;
+	uint32_t mb_seen;          /* the last mailbox generation applied */
 	struct dp_hook_ctx hooks;  /* relay pool, users, policy */
 	struct neigh_table *neigh;
 
@@ -120,6 +155,8 @@ struct worker {
 	 */
 	uint8_t drain_req __rte_cache_aligned;
 	uint8_t stop_req;
+
+	struct dp_mailbox mb __rte_cache_aligned;
 } __rte_cache_aligned;
 
 struct dp {
@@ -136,6 +173,11 @@ struct dp {
 	uint8_t nonce_secret[32];
 	struct dp_steer steer;
 	unsigned int flow_rules;  /* rte_flow rules steering peer traffic (flow_steer.c) */
+	/* Main lcore only. */
+	struct dp_update *upd;    /* run-time policy: reloads and pushes (dp_update.h) */
+	struct ctl_client *ctl;   /* the control channel, NULL without one */
+	bool drain_requested;     /* the control plane sent DRAIN */
+	bool draining;            /* drain in progress (SIGUSR1 or DRAIN) */
 };
 
 /* dp_setup.c: after tp_config_load and rte_eal_init. Each returns 0 or
@@ -181,7 +223,7 @@ void flow_steer_remove(struct dp *dp);
 /* telemetry.c */
 int telemetry_init(struct dp *dp);
 
-/* signals.c */
+/* signals.c: SIGTERM/SIGINT stop, SIGUSR1 drain, SIGHUP reload. */
 int signals_install(void);
 /* Runs on the main lcore until a stop: returns after the workers have
  * been told to stop. */

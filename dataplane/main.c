@@ -5,9 +5,10 @@
  * Loads the config, starts EAL with the config's arguments plus one
  * --vdev or -a per port (and one for network.exception_device), sets up
  * the port, the exception port and the workers (dp_setup.c), then runs
- * the main lcore's service loop (signals_wait: signals, drain, and the
- * workers' credential lookups, answered from the config's users);
- * telemetry runs on EAL's own thread.
+ * the main lcore's service loop (signals_wait: signals, drain, reload,
+ * the control channel if control.socket is set (ctl_client.c), and the
+ * workers' credential lookups, answered from the config's users and
+ * then the control plane); telemetry runs on EAL's own thread.
  * Start-up failures are fatal with a message; see docs/architecture.md.
  */
 #include <errno.h>
@@ -20,7 +21,9 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
+#include "ctl_client.h"
 #include "dp.h"
+#include "dp_update.h"
 
 /* The ports and the exception device each add one or two arguments. */
 #define MAX_EAL_DEVS (TP_CFG_MAX_PORTS + 1)
@@ -97,6 +100,10 @@ print_client_info(const struct dp *dp)
 		printf("  user: %s (password in %s)\n", c->users[i].name, c->path);
 	if (c->rest.n > 0)
 		printf("  REST credentials: %u secret(s)\n", c->rest.n);
+	if (c->control_socket[0] != '\0')
+		printf("  control channel: %s\n", c->control_socket);
+	for (unsigned int i = 0; i < c->n_control_deny; i++)
+		printf("  never relayed to (control plane): %s\n", c->control_deny[i].text);
 	for (unsigned int i = 0; i < dp->net.n_relay; i++) {
 		stun_addr_format(&dp->net.relay[i], ip, sizeof(ip));
 		*strrchr(ip, ':') = '\0';
@@ -143,6 +150,18 @@ main(int argc, char **argv)
 	}
 	if (dp_setup(dp) != 0)
 		goto out_eal;
+	dp->upd = dp_update_create(dp);
+	if (dp->upd == NULL) {
+		perror("run-time policy");
+		goto out_dp;
+	}
+	if (dp->cfg.control_socket[0] != '\0') {
+		dp->ctl = ctl_client_create(dp);
+		if (dp->ctl == NULL) {
+			perror("control channel");
+			goto out_dp;
+		}
+	}
 	if (telemetry_init(dp) != 0)
 		fprintf(stderr, "telemetry commands not registered (running without)\n");
 	if (signals_install() != 0) {
@@ -157,9 +176,15 @@ main(int argc, char **argv)
 	rc = 0;
 
 out_dp:
+	/* The workers have stopped: nothing reads what this frees. */
+	dp_update_destroy(dp->upd);
+	dp->upd = NULL;
 	dp_teardown(dp);
 out_eal:
 	rte_eal_cleanup();
+	/* After EAL's telemetry thread, which reads its numbers, is gone. */
+	ctl_client_destroy(dp->ctl);
+	dp->ctl = NULL;
 	printf("turnpike-dataplane: stopped\n");
 	return rc;
 }

@@ -14,6 +14,7 @@
  * load factor never exceeds 1/2 and every probe ends at an empty slot.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -29,6 +30,13 @@ struct quota_entry {
 	uint32_t next;  /* free list link while free */
 };
 
+/* Kept apart from the entries so that quotas without names stay 16 bytes
+ * an entry and the index walk touches no name bytes. */
+struct quota_name {
+	uint8_t len;
+	char text[TP_QUOTA_NAME_MAX];
+};
+
 struct tp_quota {
 	uint32_t total;    /* 0 = unlimited */
 	uint32_t per_user; /* 0 = unlimited */
@@ -41,10 +49,26 @@ struct tp_quota {
 	struct tp_quota_stats st;
 	struct quota_entry *entries; /* max_users */
 	uint32_t *index;             /* mask + 1, entry numbers or QUOTA_EMPTY */
+	struct quota_name *names;    /* max_users, or NULL (tp_quota_create) */
 };
+
+static struct tp_quota *quota_create(uint32_t total, uint32_t per_user, uint32_t max_users,
+				     bool named);
 
 struct tp_quota *
 tp_quota_create(uint32_t total, uint32_t per_user, uint32_t max_users)
+{
+	return quota_create(total, per_user, max_users, false);
+}
+
+struct tp_quota *
+tp_quota_create_named(uint32_t total, uint32_t per_user, uint32_t max_users)
+{
+	return quota_create(total, per_user, max_users, true);
+}
+
+static struct tp_quota *
+quota_create(uint32_t total, uint32_t per_user, uint32_t max_users, bool named)
 {
 	struct tp_quota *q;
 	uint32_t size = 2;
@@ -67,6 +91,11 @@ tp_quota_create(uint32_t total, uint32_t per_user, uint32_t max_users)
 	q->index = malloc((size_t)size * sizeof(*q->index));
 	if (q->index == NULL)
 		goto err_entries;
+	if (named) {
+		q->names = calloc(max_users, sizeof(*q->names));
+		if (q->names == NULL)
+			goto err_index;
+	}
 	/* Blocks only before the kernel's pool is first initialised, which
 	 * is over long before a dataplane starts. */
 	got = getrandom(q->hkey, sizeof(q->hkey), 0);
@@ -87,6 +116,7 @@ tp_quota_create(uint32_t total, uint32_t per_user, uint32_t max_users)
 	return q;
 
 err_index:
+	free(q->names);
 	free(q->index);
 err_entries:
 	free(q->entries);
@@ -102,6 +132,7 @@ tp_quota_destroy(struct tp_quota *q)
 {
 	if (q == NULL)
 		return;
+	free(q->names);
 	free(q->index);
 	free(q->entries);
 	free(q);
@@ -153,6 +184,23 @@ user_key(const struct tp_quota *q, const char *user, size_t len)
 	return siphash24(q->hkey, user != NULL ? user : "", user != NULL ? len : 0);
 }
 
+/* The first TP_QUOTA_NAME_MAX bytes of @user, backed off to the start of
+ * a UTF-8 character so the kept name is never a broken sequence. */
+static void
+name_keep(struct quota_name *n, const char *user, size_t len)
+{
+	if (user == NULL)
+		len = 0;
+	if (len > TP_QUOTA_NAME_MAX) {
+		len = TP_QUOTA_NAME_MAX;
+		while (len > 0 && ((unsigned char)user[len] & 0xC0) == 0x80)
+			len--;
+	}
+	if (len > 0)
+		memcpy(n->text, user, len);
+	n->len = (uint8_t)len;
+}
+
 int
 tp_quota_acquire(struct tp_quota *q, const char *user, size_t len, uint32_t *handle)
 {
@@ -184,6 +232,8 @@ tp_quota_acquire(struct tp_quota *q, const char *user, size_t len, uint32_t *han
 		q->entries[e].count = 0;
 		q->index[slot] = e;
 		q->users++;
+		if (q->names != NULL)
+			name_keep(&q->names[e], user, len);
 	}
 	q->entries[e].count++;
 	q->used++;
@@ -219,6 +269,17 @@ tp_quota_set_limits(struct tp_quota *q, uint32_t total, uint32_t per_user)
 {
 	q->total = total;
 	q->per_user = per_user;
+}
+
+const char *
+tp_quota_user_name(const struct tp_quota *q, uint32_t handle, size_t *len)
+{
+	*len = 0;
+	if (q == NULL || q->names == NULL || handle >= q->max_users ||
+	    q->entries[handle].count == 0)
+		return NULL;
+	*len = q->names[handle].len;
+	return q->names[handle].text;
 }
 
 uint32_t

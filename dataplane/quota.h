@@ -39,6 +39,8 @@
 
 /* Upper bound for max_users, so every table index fits in 32 bits. */
 #define TP_QUOTA_MAX_USERS (1u << 28)
+/* Bytes of a user's name kept per entry by tp_quota_create_named. */
+#define TP_QUOTA_NAME_MAX 64
 
 struct tp_quota;
 
@@ -61,6 +63,15 @@ struct tp_quota_stats {
  */
 struct tp_quota *tp_quota_create(uint32_t total, uint32_t per_user, uint32_t max_users);
 
+/*
+ * The same, and the entry of each user also keeps the first
+ * TP_QUOTA_NAME_MAX bytes of the name it was acquired under (cut at a
+ * UTF-8 character boundary), so an allocation that keeps only its handle
+ * can still name its user (allocation events, control channel). Memory:
+ * TP_QUOTA_NAME_MAX + 1 more bytes per @max_users.
+ */
+struct tp_quota *tp_quota_create_named(uint32_t total, uint32_t per_user, uint32_t max_users);
+
 /* NULL is accepted. */
 void tp_quota_destroy(struct tp_quota *q);
 
@@ -79,9 +90,17 @@ int tp_quota_acquire(struct tp_quota *q, const char *user, size_t len, uint32_t 
  * holds nothing is ignored and counted in bad_release. */
 void tp_quota_release(struct tp_quota *q, uint32_t handle);
 
-/* Change the limits at run time (Redis total-quota / user-quota). Lower
- * limits take effect for the next acquire; nothing held is revoked. */
+/* Change the limits at run time (Redis total-quota / user-quota, pushed
+ * by the control plane; in the dataplane the worker that owns @q calls
+ * it). Lower limits take effect for the next acquire; nothing held is
+ * revoked, so used may stay above a new total until allocations end. */
 void tp_quota_set_limits(struct tp_quota *q, uint32_t total, uint32_t per_user);
+
+/* The name kept for the live entry @handle (tp_quota_create_named):
+ * *@len bytes, not NUL-terminated. NULL with *@len 0 if @q keeps no
+ * names or @handle holds nothing. Two names with the same hash share an
+ * entry (see above): the first one is kept. */
+const char *tp_quota_user_name(const struct tp_quota *q, uint32_t handle, size_t *len);
 
 /* Allocations counted now, in total and for @user; and users holding any. */
 uint32_t tp_quota_total_used(const struct tp_quota *q);

@@ -6,6 +6,8 @@
  *   /turnpike/stats          counters summed over workers, drops by name
  *   /turnpike/workers        the worker ids
  *   /turnpike/worker,<id>    one worker's counters, lcore and port
+ *   /turnpike/control        the control channel: connected, events sent and
+ *                            dropped, credential lookups (ctl_client.h)
  *
  * Callbacks run on EAL's telemetry thread and read the workers' counters
  * without synchronisation; see the ordering contract in counters.h.
@@ -17,6 +19,7 @@
 
 #include <rte_telemetry.h>
 
+#include "ctl_client.h"
 #include "dp.h"
 
 static const struct dp *tel_dp;
@@ -28,6 +31,7 @@ counters_to_dict(struct rte_tel_data *d, const struct dp_counters *c)
 
 #define DP_TEL_ADD_(field) rte_tel_data_add_dict_u64(d, #field, c->field);
 	DP_COUNTERS(DP_TEL_ADD_)
+	DP_COUNTERS_EXTRA(DP_TEL_ADD_)
 #undef DP_TEL_ADD_
 	for (unsigned int i = 0; i < TP_DROP_MAX; i++) {
 		snprintf(name, sizeof(name), "drop_%s", tp_drop_name(i));
@@ -88,6 +92,36 @@ tel_worker(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+/* dp->ctl is set before the workers start and freed after
+ * rte_eal_cleanup has stopped the telemetry thread (main.c), so reading
+ * the pointer is safe;
+ * the numbers are relaxed loads (ctl_client_stats). */
+static int
+tel_control(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	struct ctl_client_stats st;
+	char id[24];
+
+	(void)cmd;
+	(void)params;
+	rte_tel_data_start_dict(d);
+	rte_tel_data_add_dict_u64(d, "configured", tel_dp->ctl != NULL);
+	if (tel_dp->ctl == NULL)
+		return 0;
+	ctl_client_stats(tel_dp->ctl, &st);
+	rte_tel_data_add_dict_string(d, "socket", tel_dp->cfg.control_socket);
+	snprintf(id, sizeof(id), "%016llx", (unsigned long long)st.instance_id);
+	rte_tel_data_add_dict_string(d, "instance_id", id);
+#define TEL_CTL_(f) rte_tel_data_add_dict_u64(d, #f, st.f);
+	TEL_CTL_(connected) TEL_CTL_(connects) TEL_CTL_(events_sent) TEL_CTL_(events_dropped)
+	TEL_CTL_(events_backlog) TEL_CTL_(lookups_sent) TEL_CTL_(lookups_found)
+	TEL_CTL_(lookups_not_found) TEL_CTL_(lookup_errors) TEL_CTL_(lookup_timeouts)
+	TEL_CTL_(lookups_failed) TEL_CTL_(lookups_pending) TEL_CTL_(frames_in)
+	TEL_CTL_(frames_out) TEL_CTL_(protocol_errors)
+#undef TEL_CTL_
+	return 0;
+}
+
 int
 telemetry_init(struct dp *dp)
 {
@@ -102,5 +136,8 @@ telemetry_init(struct dp *dp)
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/turnpike/worker", tel_worker,
 						"One worker's counters. Parameter: worker id");
+	if (rc == 0)
+		rc = rte_telemetry_register_cmd("/turnpike/control", tel_control,
+						"The control channel. No parameters");
 	return rc;
 }

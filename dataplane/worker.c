@@ -24,7 +24,9 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#include "alloc_events.h"
 #include "authq.h"
+#include "dp_update.h"
 #include "net.h"
 
 #define PREFETCH_AHEAD 3
@@ -151,6 +153,7 @@ worker_clock(struct worker *w, uint64_t tsc)
 
 	w->now_tsc = tsc;
 	w->now_s = w->unix_base + s;
+	w->hooks.now_s = w->now_s;
 	w->hooks.now_us = s * 1000000 + (d - s * w->tsc_hz) * 1000000 / w->tsc_hz;
 }
 
@@ -174,7 +177,15 @@ worker_housekeeping(struct worker *w)
 	w->cnt.neigh_entries = neigh_count(w->neigh);
 	w->cnt.overflow_blocks_used = st->overflow_blocks_used;
 	w->cnt.overflow_exhausted = st->overflow_exhausted;
+	w->cnt.allocations_active_udp4 = w->hooks.active4;
+	w->cnt.allocations_active_udp6 = w->hooks.active6;
+	if (w->hooks.ev != NULL)
+		w->cnt.ctl_events_dropped = w->hooks.ev->dropped;
 	authq_sweep(w);
+	/* Run-time changes from the main lcore, then a bounded share of an
+	 * announcement in progress. */
+	dp_update_take(w);
+	dp_events_announce(w, false, DP_EV_ANNOUNCE_BUDGET);
 
 	/* Relaxed: a flag seen one round late costs nothing. */
 	if (__atomic_load_n(&w->drain_req, __ATOMIC_RELAXED))
@@ -266,7 +277,7 @@ worker_main(void *arg)
 #define DP_OVERFLOW_MIN 1024
 
 static void
-turn_config_from(const struct dp *dp, uint32_t share, struct turn_config *tc)
+turn_config_from(const struct dp *dp, struct worker *w, uint32_t share, struct turn_config *tc)
 {
 	const struct tp_config *c = &dp->cfg;
 
@@ -284,7 +295,10 @@ turn_config_from(const struct dp *dp, uint32_t share, struct turn_config *tc)
 	tc->pw_algs[0] = STUN_PWALG_SHA256;
 	tc->pw_algs[1] = STUN_PWALG_MD5;
 	tc->n_pw_algs = 2;
-	tc->rest = c->rest.n > 0 ? &c->rest : NULL;
+	/* The worker's own copy, which pushes and reloads replace in place
+	 * (n = 0 means no REST credentials, as NULL would). */
+	w->rest = c->rest;
+	tc->rest = &w->rest;
 	tc->fingerprint = c->fingerprint;
 	tc->overflow_blocks = RTE_MAX(share / DP_OVERFLOW_PER_ALLOCATIONS, (uint32_t)DP_OVERFLOW_MIN);
 }
@@ -373,7 +387,7 @@ worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned i
 	pool = turn_relay_pool_create_multi(n->relay, n->n_relay, port_lo, port_hi);
 	if (pool == NULL)
 		goto fail_tbl;
-	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, dp->users, pool, share);
+	rc = dp_hook_ctx_init(&w->hooks, &dp->cfg, pool, share);
 	if (rc != 0) {
 		errno = -rc;
 		goto fail_pool;
@@ -381,12 +395,22 @@ worker_create(struct dp *dp, unsigned int id, unsigned int n_workers, unsigned i
 	w->hooks.aq = authq_create(id, socket);
 	if (w->hooks.aq == NULL)
 		goto fail_hooks;
-	turn_config_from(dp, share, &tc);
+	if (dp->cfg.control_socket[0] != '\0') {
+		w->hooks.ev = dp_events_create(id, socket);
+		if (w->hooks.ev == NULL)
+			goto fail_authq;
+	}
+	turn_config_from(dp, w, share, &tc);
+	w->hooks.now_s = w->now_s;
 	w->ts = turn_server_create(&tc, &dp_hooks, &w->hooks, &alloc_table_ops, w->tbl);
 	if (w->ts == NULL)
-		goto fail_authq;
+		goto fail_events;
 	return w;
 
+fail_events:
+	err = errno;
+	dp_events_destroy(w->hooks.ev);
+	errno = err;
 fail_authq:
 	err = errno;
 	authq_destroy(w->hooks.aq);
@@ -422,10 +446,13 @@ worker_destroy(struct worker *w)
 	if (w == NULL)
 		return;
 	turn_server_destroy(w->ts);
+	/* After the server: its flush still reports the allocations. */
+	dp_events_destroy(w->hooks.ev);
 	authq_destroy(w->hooks.aq);
 	turn_relay_pool_destroy(w->hooks.pool);
 	dp_hook_ctx_fini(&w->hooks);
 	alloc_table_destroy(w->tbl);
 	neigh_destroy(w->neigh);
+	explicit_bzero(&w->rest, sizeof(w->rest));
 	rte_free(w);
 }

@@ -324,6 +324,7 @@ turn_allocate(struct turn_req *r)
 	memcpy(a->alloc_tid, r->m->tid, STUN_TID_LEN);
 	a->reservation_token = (p.flags & TURN_RELAY_RESERVE_NEXT) ? token_out : 0;
 	turn_txn_store(r, a, 0, a->lifetime);
+	a->seq = (uint16_t)s->stats.allocations;
 	s->stats.allocations++;
 	s->stats.allocations_active++;
 	if (s->hooks.event != NULL)

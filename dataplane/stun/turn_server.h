@@ -100,6 +100,10 @@ struct turn_allocation {
 	uint8_t n_relay;
 	uint8_t dont_fragment;
 	uint16_t addr_error;              /* ADDRESS-ERROR-CODE sent with the Allocate success */
+	/* The low 16 bits of the server's allocation count when this one was
+	 * made: with @created, the dataplane's allocation id for events
+	 * (in what was padding, so the struct stays 320 bytes). */
+	uint16_t seq;
 	uint64_t expires;                 /* Unix seconds */
 	struct stun_addr relay[2];        /* dual allocation: one per family */
 	uint64_t pkts_to_peer, bytes_to_peer, pkts_from_peer, bytes_from_peer;

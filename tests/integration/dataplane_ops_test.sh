@@ -10,7 +10,13 @@
 . "$(dirname "$0")/lib.sh" "$@"
 PROBE=${3:?usage: dataplane_ops_test.sh DATAPLANE SOURCE_ROOT TURN_PROBE}
 
-tp_start configs/local.conf
+# The dataplane alone, as without a control group: an unknown user is
+# then answered from the config file's users at once (401, cached as
+# negative). With a control socket configured and no control plane, it
+# would fail closed by dropping instead (ctl_channel_test covers that).
+sed '/^control = {/,/^};/d' "$TP_SRC/configs/local.conf" >"$TP_TMP/ops.conf"
+grep -q '^control' "$TP_TMP/ops.conf" && tp_fail "could not remove local.conf's control group"
+tp_start "$TP_TMP/ops.conf"
 
 tp_log "ARP and ICMP echo"
 arp0=$(tp_stat arp_replies)

@@ -76,6 +76,11 @@ tp_start() {
 	/*) ;;
 	*) conf=$TP_SRC/$conf ;;
 	esac
+	# The control group's sockets go into this run's directory, so a test
+	# never talks to (or takes) the sockets of a turnpike running here.
+	mkdir -p "$TP_TMP/run"
+	sed "s|/run/turnpike/|$TP_TMP/run/|g" "$conf" >"$TP_TMP/tp_start.conf"
+	conf=$TP_TMP/tp_start.conf
 	ip netns add "$TP_NS"
 	tp_ns ip link set lo up
 	# Its own EAL runtime directory (and telemetry socket) per test run.

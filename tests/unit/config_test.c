@@ -544,6 +544,21 @@ static const struct bad_case bad_cases[] = {
 	  MINIMAL "peers = { allow = [ \"198.18.0.1 - 198.18.0.2\" ]; };\n",
 	  "F:5: peers.allow[0]: \"198.18.0.1 - 198.18.0.2\": "
 	  "range ends must be addresses (\"a-b\")" },
+
+	/* control: only what the dataplane reads is checked here */
+	{ "control not a group", MINIMAL "control = 5;\n",
+	  "F:5: control: expected a group, got an integer" },
+	{ "control.socket not a string", MINIMAL "control = { socket = 5; };\n",
+	  "F:5: control.socket: expected a string, got an integer" },
+	{ "control.socket empty", MINIMAL "control = { socket = \"\"; };\n",
+	  "F:5: control.socket: must not be empty" },
+	{ "control.http not a group", MINIMAL "control = {\n http = \"x\"; };\n",
+	  "F:6: control.http: expected a group, got a string" },
+	{ "control.http.listen not a string", MINIMAL "control = { http = { listen = 8080; }; };\n",
+	  "F:5: control.http.listen: expected a string, got an integer" },
+	{ "control.redis.host not a string",
+	  MINIMAL "control = { redis = {\n host = [ \"a\" ]; }; };\n",
+	  "F:6: control.redis.host: expected a string, got an array" },
 };
 
 static void
@@ -673,6 +688,108 @@ test_empty_file(void **state)
 	assert_string_equal(err, "F: ports: required setting missing");
 }
 
+
+/* The dataplane's part of the control group: the socket, and the control
+ * plane's endpoints as deny-always rules when they are IP literals;
+ * turnpike-control's own members are ignored whatever they are. */
+static void
+test_control(void **state)
+{
+	static const char full[] = MINIMAL
+		"control = {\n"
+		"  socket = \"/run/tp/c.sock\";\n"
+		"  admin_socket = \"/run/tp/a.sock\";\n"
+		"  api_keys = [ \"k\" ];\n"
+		"  ice = { ttl = 60; urls = [ \"stun:x\" ]; };\n"
+		"  http = { listen = \"198.51.100.7:8080\"; rate = 5; };\n"
+		"  redis = { host = \"2001:db8::5\"; port = 6380; key_ttl = 9; };\n"
+		"};\n";
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL), 0);
+	assert_string_equal(cfg.control_socket, "");
+	assert_int_equal(cfg.n_control_deny, 0);
+
+	assert_int_equal(load_text(full), 0);
+	assert_string_equal(cfg.control_socket, "/run/tp/c.sock");
+	assert_int_equal(cfg.n_control_deny, 2);
+	assert_string_equal(cfg.control_deny[0].text, "198.51.100.7");
+	assert_int_equal(cfg.control_deny[0].line, 10);
+	assert_string_equal(cfg.control_deny[1].text, "2001:db8::5");
+
+	/* Bracketed IPv6 listen; the redis group's default host. */
+	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"[2001:db8::7]:443\"; };\n"
+					   "  redis = { port = 1; }; };\n"),
+			 0);
+	/* A group without socket: turnpike-control's default path. */
+	assert_string_equal(cfg.control_socket, "/run/turnpike/control.sock");
+	assert_int_equal(cfg.n_control_deny, 2);
+	assert_string_equal(cfg.control_deny[0].text, "2001:db8::7");
+	assert_string_equal(cfg.control_deny[1].text, "127.0.0.1");
+
+	/* Names, an unspecified address and "no HTTP" deny nothing. */
+	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"0.0.0.0:80\"; };\n"
+					   "  redis = { host = \"redis.example\"; }; };\n"),
+			 0);
+	assert_int_equal(cfg.n_control_deny, 0);
+	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"\"; }; };\n"), 0);
+	assert_int_equal(cfg.n_control_deny, 0);
+	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"[::]:80\"; }; };\n"), 0);
+	assert_int_equal(cfg.n_control_deny, 0);
+}
+
+/* control.socket must fit sockaddr_un.sun_path. */
+static void
+test_control_socket_length(void **state)
+{
+	char path[TP_CFG_SOCKET_MAX + 2], text[512];
+
+	(void)state;
+	memset(path, 'a', sizeof(path));
+	path[0] = '/';
+	path[TP_CFG_SOCKET_MAX] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "control = { socket = \"%s\"; };\n", path);
+	assert_int_equal(load_text(text), 0);
+	assert_int_equal(strlen(cfg.control_socket), TP_CFG_SOCKET_MAX);
+	path[TP_CFG_SOCKET_MAX] = 'a';
+	path[TP_CFG_SOCKET_MAX + 1] = '\0';
+	snprintf(text, sizeof(text), MINIMAL "control = { socket = \"%s\"; };\n", path);
+	assert_int_equal(load_text(text), -EINVAL);
+	assert_string_equal(err, "F:5: control.socket: too long (108 bytes, at most 107)");
+}
+
+/* A reload names exactly the settings it cannot apply. */
+static void
+test_restart_diff(void **state)
+{
+	static struct tp_config a;
+	char out[256];
+
+	(void)state;
+	assert_int_equal(load_text(MINIMAL), 0);
+	a = cfg;
+	/* Reloadable settings only: no difference. */
+	assert_int_equal(load_text(L_PORTS L_NET L_RELAY
+				   "turn = { realm = \"r\"; rest_secrets = [ \"s\" ];\n"
+				   "  users = ( { name = \"u\"; password = \"p\"; } ); };\n"
+				   "limits = { user_quota = 3; };\n"
+				   "peers = { default_deny = false; allow = [ \"10.0.0.0/8\" ]; };\n"),
+			 0);
+	assert_int_equal(tp_config_restart_diff(&a, &cfg, out, sizeof(out)), 0);
+	assert_string_equal(out, "");
+	/* Restart-only settings, each named once, in file order. */
+	assert_int_equal(load_text("ports = ( { device = \"net_tap1\"; } );\n" L_NET L_RELAY
+				   "turn = { realm = \"other\"; };\n"
+				   "limits = { max_allocations = 10; };\n"
+				   "control = { socket = \"/x\"; };\n"),
+			 0);
+	assert_int_equal(tp_config_restart_diff(&a, &cfg, out, sizeof(out)), 4);
+	assert_string_equal(out, "ports, turn.realm, limits.max_allocations, control.socket");
+	/* A short buffer is cut, the count is not. */
+	assert_int_equal(tp_config_restart_diff(&a, &cfg, out, 8), 4);
+	assert_string_equal(out, "ports, ");
+}
+
 int
 main(void)
 {
@@ -687,6 +804,9 @@ main(void)
 		cmocka_unit_test(test_too_many_eal_args),
 		cmocka_unit_test(test_io_errors),
 		cmocka_unit_test(test_empty_file),
+		cmocka_unit_test(test_control),
+		cmocka_unit_test(test_control_socket_length),
+		cmocka_unit_test(test_restart_diff),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -207,6 +207,83 @@ test_bad_release(void **state)
 	tp_quota_destroy(q);
 }
 
+/* Named quotas keep each live user's name under its handle, cut to
+ * TP_QUOTA_NAME_MAX bytes on a UTF-8 boundary; a plain one keeps none. */
+static void
+test_names(void **state)
+{
+	(void)state;
+	struct tp_quota *q = tp_quota_create_named(10, 0, 4);
+	struct tp_quota *plain = tp_quota_create(10, 0, 4);
+	char longname[TP_QUOTA_NAME_MAX + 8];
+	const char *n;
+	uint32_t ha, hb, hl, h2;
+	size_t len;
+
+	assert_non_null(q);
+	assert_non_null(plain);
+	assert_int_equal(ACQ(q, "alice", &ha), 0);
+	assert_int_equal(ACQ(q, "bob", &hb), 0);
+	assert_int_equal(ACQ(q, "alice", &h2), 0);
+	assert_int_equal(h2, ha);
+	n = tp_quota_user_name(q, ha, &len);
+	assert_non_null(n);
+	assert_int_equal(len, 5);
+	assert_memory_equal(n, "alice", 5);
+	n = tp_quota_user_name(q, hb, &len);
+	assert_int_equal(len, 3);
+	assert_memory_equal(n, "bob", 3);
+
+	/* 63 ASCII bytes, then a 2-byte character straddling byte 64. */
+	memset(longname, 'x', sizeof(longname));
+	longname[63] = (char)0xC3;
+	longname[64] = (char)0xA9;
+	assert_int_equal(tp_quota_acquire(q, longname, 70, &hl), 0);
+	n = tp_quota_user_name(q, hl, &len);
+	assert_int_equal(len, 63);
+	assert_memory_equal(n, longname, 63);
+
+	/* Released for good: no name. Reused entry: the new name. */
+	tp_quota_release(q, hb);
+	assert_null(tp_quota_user_name(q, hb, &len));
+	assert_int_equal(len, 0);
+	assert_int_equal(ACQ(q, "carol", &h2), 0);
+	n = tp_quota_user_name(q, h2, &len);
+	assert_int_equal(len, 5);
+	assert_memory_equal(n, "carol", 5);
+	assert_null(tp_quota_user_name(q, 99, &len));
+
+	assert_int_equal(ACQ(plain, "alice", &ha), 0);
+	assert_null(tp_quota_user_name(plain, ha, &len));
+	assert_int_equal(len, 0);
+	tp_quota_destroy(plain);
+	tp_quota_destroy(q);
+}
+
+/* Limits changed at run time (a pushed QUOTAS): the next acquire obeys,
+ * what is held stays. */
+static void
+test_set_limits(void **state)
+{
+	(void)state;
+	struct tp_quota *q = tp_quota_create(0, 0, 8);
+	uint32_t h;
+
+	assert_non_null(q);
+	assert_int_equal(ACQ(q, "a", &h), 0);
+	assert_int_equal(ACQ(q, "a", &h), 0);
+	tp_quota_set_limits(q, 0, 1);
+	assert_int_equal(ACQ(q, "a", &h), -EDQUOT);
+	assert_int_equal(ACQ(q, "b", &h), 0);
+	assert_int_equal(tp_quota_user_used(q, "a", 1), 2);
+	tp_quota_set_limits(q, 3, 0);
+	assert_int_equal(ACQ(q, "c", &h), -ENOSPC);
+	tp_quota_set_limits(q, 0, 0);
+	assert_int_equal(ACQ(q, "a", &h), 0);
+	assert_int_equal(tp_quota_total_used(q), 4);
+	tp_quota_destroy(q);
+}
+
 /* xorshift64*: deterministic, so a failure replays. */
 static uint64_t
 rng_next(uint64_t *s)
@@ -338,6 +415,8 @@ main(void)
 		cmocka_unit_test(test_user_table_full),
 		cmocka_unit_test(test_bad_release),
 		cmocka_unit_test(test_churn),
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_set_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

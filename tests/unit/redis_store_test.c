@@ -388,7 +388,11 @@ test_notification(void **state)
 	rdo("SADD turn/realm/" REALM "/secret %s%s", "beta", "");
 	LOOP_UNTIL(p->secrets.n == 3, 2000); /* redis.refresh is 30 s */
 	assert_int_equal(p->secrets.n, 3);
-	assert_memory_equal(p->secrets.s[1].val, "beta", 4);
+	/* Newest first (the ICE API mints with it), then the known ones in
+	 * their order: beta, alpha, zeta, although beta sorts between them. */
+	assert_memory_equal(p->secrets.s[0].val, "beta", 4);
+	assert_memory_equal(p->secrets.s[1].val, "alpha", 5);
+	assert_memory_equal(p->secrets.s[2].val, "zeta", 4);
 	rdo("DEL turn/realm/" REALM "/max-bps%s%s", "", "");
 	LOOP_UNTIL(!p->has_max_bps, 2000);
 	assert_false(p->has_max_bps);
