@@ -25,6 +25,7 @@
 #include <libconfig.h>
 #include <openssl/sha.h>
 
+#include "config_util.h"
 #include "cp_config.h"
 
 /* Policy bounds; all below 2^31 (see dataplane/config.c on libconfig's
@@ -75,26 +76,6 @@ cp_config_defaults(struct cp_config *cc)
 
 /* ---- error reporting (the same format as dataplane/config.c) ---- */
 
-static size_t
-key_path(const config_setting_t *s, char *buf, size_t len)
-{
-	const config_setting_t *parent = s != NULL ? config_setting_parent(s) : NULL;
-	size_t n;
-	int w;
-
-	buf[0] = '\0';
-	if (parent == NULL)
-		return 0;
-	n = key_path(parent, buf, len);
-	if (config_setting_name(s) != NULL)
-		w = snprintf(buf + n, len - n, "%s%s", n > 0 ? "." : "", config_setting_name(s));
-	else
-		w = snprintf(buf + n, len - n, "[%d]", config_setting_index(s));
-	if (w < 0)
-		return n;
-	return n + (size_t)w >= len ? len - 1 : n + (size_t)w;
-}
-
 /* "<file>:<line>: <key>: <problem>"; returns -EINVAL for `return report()`. */
 static int __attribute__((format(printf, 3, 4)))
 report(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
@@ -104,49 +85,19 @@ report(struct loader *ld, const config_setting_t *s, const char *fmt, ...)
 	unsigned int line = config_setting_source_line(s);
 	va_list ap;
 
-	key_path(s, key, sizeof(key));
+	tp_cfg_key_path(s, key, sizeof(key));
 	if (file == NULL)
 		file = ld->path;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (ld->errlen == 0)
-		return -EINVAL;
-	if (line > 0)
-		snprintf(ld->err, ld->errlen, "%s:%u: %s: %s", file, line, key, msg);
-	else
-		snprintf(ld->err, ld->errlen, "%s: %s: %s", file, key, msg);
-	return -EINVAL;
-}
-
-static const char *
-type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a number with a fraction";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	default:
-		return "something else";
-	}
+	return tp_cfg_error(ld->err, ld->errlen, file, line, key, msg);
 }
 
 static int
 wrong_type(struct loader *ld, const config_setting_t *s, const char *want)
 {
-	return report(ld, s, "expected %s, got %s", want, type_name(config_setting_type(s)));
+	return report(ld, s, "expected %s, got %s", want, tp_cfg_type_name(config_setting_type(s)));
 }
 
 static int

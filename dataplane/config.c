@@ -21,6 +21,7 @@
 #include <libconfig.h>
 
 #include "config.h"
+#include "config_util.h"
 #include "peer_policy.h"
 
 /*
@@ -78,26 +79,6 @@ tp_config_defaults(struct tp_config *cfg)
 
 /* Write the dotted path of @s ("ports[0].device") into @buf. Returns the
  * length written, clamped to len - 1 when the path does not fit. */
-static size_t
-key_path(const config_setting_t *s, char *buf, size_t len)
-{
-	const config_setting_t *parent = s != NULL ? config_setting_parent(s) : NULL;
-	size_t n;
-	int w;
-
-	buf[0] = '\0';
-	if (parent == NULL) /* the root has no name */
-		return 0;
-	n = key_path(parent, buf, len);
-	if (config_setting_name(s) != NULL)
-		w = snprintf(buf + n, len - n, "%s%s", n > 0 ? "." : "", config_setting_name(s));
-	else
-		w = snprintf(buf + n, len - n, "[%d]", config_setting_index(s));
-	if (w < 0)
-		return n;
-	return n + (size_t)w >= len ? len - 1 : n + (size_t)w;
-}
-
 /*
  * Format "<file>:<line>: <key>: <problem>" into the caller's buffer and
  * return -EINVAL, so that every check can end with `return report(...)`.
@@ -119,7 +100,7 @@ report(struct loader *ld, const config_setting_t *s, const char *missing, const 
 	if (s != NULL) {
 		file = config_setting_source_file(s);
 		line = config_setting_source_line(s);
-		n = key_path(s, key, sizeof(key));
+		n = tp_cfg_key_path(s, key, sizeof(key));
 	}
 	if (missing != NULL)
 		snprintf(key + n, sizeof(key) - n, "%s%s", n > 0 ? "." : "", missing);
@@ -130,46 +111,16 @@ report(struct loader *ld, const config_setting_t *s, const char *missing, const 
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 
-	if (ld->errlen == 0)
-		return -EINVAL;
-	if (line > 0)
-		snprintf(ld->err, ld->errlen, "%s:%u: %s: %s", file, line, key, msg);
-	else
-		snprintf(ld->err, ld->errlen, "%s: %s: %s", file, key, msg);
-	return -EINVAL;
+	return tp_cfg_error(ld->err, ld->errlen, file, line, key, msg);
 }
 
 /* ---- typed accessors ---- */
-
-static const char *
-type_name(int type)
-{
-	switch (type) {
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a number with a fraction";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_ARRAY:
-		return "an array";
-	case CONFIG_TYPE_LIST:
-		return "a list";
-	default:
-		return "something else";
-	}
-}
 
 static int
 wrong_type(struct loader *ld, const config_setting_t *s, const char *want)
 {
 	return report(ld, s, NULL, "expected %s, got %s", want,
-		      type_name(config_setting_type(s)));
+		      tp_cfg_type_name(config_setting_type(s)));
 }
 
 /* Every member of group @g must be named in @known (NULL-terminated). */
