@@ -208,10 +208,15 @@ rcli SET "turn/realm/$REALM/user-quota" 2 >/dev/null
 eventually "2 allocations then 486" \
 	tp_ns "$PROBE" --server 198.18.0.2 --alg md5 --user quinn --password quinn-pass quota 2
 rcli DEL "turn/realm/$REALM/user-quota" >/dev/null
-# Lifted again (back to the file's: unlimited), alice, who still holds
-# turnutils_uclient's allocations, may allocate again.
-eventually "the quota lifted" \
-	tp_ns "$PROBE" --server 198.18.0.2 --alg md5 --user alice --password alice-pass allocate
+# Lifted again (back to the file's: unlimited) once a 4th allocation is
+# granted where `quota 3` expects 486.
+quota_lifted() {
+	local out
+	out=$(tp_ns "$PROBE" --server 198.18.0.2 --alg md5 --user quinn --password quinn-pass \
+		quota 3 2>&1) || true
+	grep -q "allocation 4 of 4, got success" <<<"$out"
+}
+eventually "the quota lifted" quota_lifted
 # turn-probe released its allocations (Refresh 0): their status keys went.
 left=""
 for _ in $(seq 1 20); do
