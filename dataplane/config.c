@@ -772,6 +772,10 @@ control_deny_add(struct loader *ld, const config_setting_t *s, const char *host,
 	buf[len] = '\0';
 	if (ip_parse(buf, &a) != 0 || memcmp(a.ip, zero, 16) == 0)
 		return;
+	/* HTTP and Redis on one address: one rule. */
+	for (unsigned int i = 0; i < cfg->n_control_deny; i++)
+		if (strcmp(cfg->control_deny[i].text, buf) == 0)
+			return;
 	snprintf(cfg->control_deny[cfg->n_control_deny].text,
 		 sizeof(cfg->control_deny[0].text), "%s", buf);
 	cfg->control_deny[cfg->n_control_deny].line = config_setting_source_line(s);

@@ -5,7 +5,8 @@
 # redis-server, turnpike-control and turnpike-dataplane (net_tap), driven
 # by coturn's turnadmin and turnutils_uclient, curl and turn-probe:
 #
-#   - a user written by turnadmin authenticates through turnutils_uclient
+#   - a user written by turnadmin while everything runs authenticates at
+#     once through turnutils_uclient
 #   - credentials from GET /v1/ice (and the TURN REST draft shape) work
 #   - REST secret rotation in Redis: new credentials work, old ones fail
 #   - a denied-peer-ip set in Redis refuses a CreatePermission (403)
@@ -144,14 +145,22 @@ eventually() {
 
 tp_start "$CONF"
 start_redis
-tp_ns turnadmin -a -N "ip=127.0.0.1 port=6379 dbname=0" -u alice -r "$REALM" -p alice-pass \
-	>/dev/null 2>&1 || tp_fail "turnadmin could not add alice"
 rcli SADD "turn/realm/$REALM/secret" rest-secret-1 >/dev/null
 start_control
 tp_bg turnutils_peer -L 198.18.0.1 -L 2001:db8:1::1
 sleep 1
 
-tp_log "a user written by coturn's turnadmin authenticates"
+tp_log "a user written by coturn's turnadmin while everything runs authenticates at once"
+# turnadmin always writes /var/log/turn_<pid>_<date>.log (or under
+# /var/tmp, /tmp): run it in the background to learn its pid (ip netns
+# exec execs it), then remove that log.
+ip netns exec "$TP_NS" turnadmin -a -N "ip=127.0.0.1 port=6379 dbname=0" -u alice -r "$REALM" \
+	-p alice-pass >/dev/null 2>&1 &
+ta=$!
+ta_rc=0
+wait "$ta" || ta_rc=$?
+rm -f /var/log/turn_"$ta"_*.log /var/tmp/turn_"$ta"_*.log /tmp/turn_"$ta"_*.log
+[ "$ta_rc" -eq 0 ] || tp_fail "turnadmin could not add alice"
 uclient_ok "turnadmin user" -u alice -w alice-pass
 uclient_refused "wrong password for the Redis user" -u alice -w not-her-pass
 uclient_ok "config-file user alongside Redis" -u demo -w demo-pass

@@ -736,6 +736,13 @@ test_control(void **state)
 	assert_int_equal(cfg.n_control_deny, 0);
 	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"[::]:80\"; }; };\n"), 0);
 	assert_int_equal(cfg.n_control_deny, 0);
+
+	/* HTTP and Redis on one address (configs/local-redis.conf): one rule. */
+	assert_int_equal(load_text(MINIMAL "control = { http = { listen = \"127.0.0.1:8080\"; };\n"
+					   "  redis = { host = \"127.0.0.1\"; }; };\n"),
+			 0);
+	assert_int_equal(cfg.n_control_deny, 1);
+	assert_string_equal(cfg.control_deny[0].text, "127.0.0.1");
 }
 
 /* control.socket must fit sockaddr_un.sun_path. */
