@@ -6,7 +6,8 @@
 #
 #   1. release build with -Werror: unit, fuzz-replay and smoke suites, then
 #      the integration suite (root: namespaces, net_tap, coturn's clients)
-#   2. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites
+#   2. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites,
+#      then the control plane's integration tests
 #   3. clang build of the libFuzzer targets, each run over its corpus and
 #      then for a fixed number of fresh inputs with a fixed seed
 #
@@ -31,6 +32,13 @@ export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 scripts/build.sh build-asan -Dwerror=true -Dbuildtype=debug -Db_sanitize=address,undefined \
 	-Db_lundef=false
 meson test -C build-asan --print-errorlogs --suite unit --suite fuzz
+
+step "ASan+UBSan: the control plane and the control channel end to end (root)"
+# Both processes and turnpikectl instrumented, against real Redis and
+# clients. Leak checks off here: DPDK keeps its memory to the end (the
+# control plane's leak check runs in ctl_server_test and http_api_test).
+ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	meson test -C build-asan --print-errorlogs control_test ctl_channel_test turnpikectl_test
 
 step "libFuzzer targets (clang, ASan+UBSan)"
 CC=clang scripts/build.sh build-fuzz -Dwerror=true -Dfuzzing=true -Dbuildtype=debug \
