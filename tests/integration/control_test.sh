@@ -15,6 +15,7 @@
 #   - Redis killed and restarted, then the control plane killed and
 #     restarted, in the middle of a turnutils_uclient run: no packet and
 #     no allocation lost; the restarted control plane lists the allocation
+#   - SIGHUP reloads the control plane during traffic without loss
 #   - wrong, missing and malformed HTTP requests get 4xx, and the server
 #     keeps serving
 #
@@ -74,6 +75,7 @@ start_redis() {
 }
 
 start_control() {
+	CONTROL_LOG=$TP_TMP/bg-${#TP_BG_PIDS[@]}.log # tp_bg's name for it
 	tp_bg "$CONTROL" -f "$CONF"
 	CONTROL_PID=${TP_BG_PIDS[-1]}
 	for _ in $(seq 1 100); do
@@ -266,6 +268,19 @@ tp_check_lossless "traffic across Redis and control-plane restarts" "$(cat "$TP_
 [ "$(tp_stat allocations_total)" -eq "$alloc0" ] ||
 	tp_fail "allocations were re-created during the restarts"
 uclient_ok "Redis user after the restarts" -u alice -w alice-pass
+
+tp_log "SIGHUP reloads the control plane without touching allocations"
+tp_ns turnutils_uclient -u alice -w alice-pass -e 198.18.0.1 -m 1 -n 200 198.18.0.2 \
+	>"$TP_TMP/hup.log" 2>&1 &
+HUP_PID=$!
+TP_BG_PIDS+=("$HUP_PID")
+sleep 2
+kill -HUP "$CONTROL_PID"
+eventually "reload: ok in the control plane's log" \
+	grep -q "reload: ok" "$CONTROL_LOG"
+[ "$(http_code /readyz)" = 200 ] || tp_fail "not ready after SIGHUP"
+wait "$HUP_PID" || tp_fail "uclient across SIGHUP failed: $(tail -n 5 "$TP_TMP/hup.log")"
+tp_check_lossless "traffic across SIGHUP" "$(cat "$TP_TMP/hup.log")"
 
 tp_log "HTTP: keys, CORS, malformed and oversized requests"
 [ "$(http_code /v1/ice)" = 400 ] || tp_fail "missing API key is not 400"
