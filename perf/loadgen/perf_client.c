@@ -1,0 +1,202 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Blocking TURN set-up transactions over a connected UDP socket: see
+ * perf_client.h.
+ */
+#include "perf_client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "udp_util.h"
+
+#define RECV_MAX 65536
+#define STRAY_MAX 64
+#define ROUNDS_MAX 3
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int
+perf_session_creds(const struct perf_cfg *cfg, struct turn_client *c)
+{
+	if (cfg->rest_secret != NULL)
+		return turn_client_init_rest(c, (const uint8_t *)cfg->rest_secret,
+					     strlen(cfg->rest_secret), cfg->rest_user,
+					     (uint64_t)time(NULL) + 3600, 0);
+	return turn_client_init(c, cfg->user, cfg->password);
+}
+
+int
+perf_session_open(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	rc = perf_session_creds(cfg, &s->c);
+	if (rc != 0) {
+		snprintf(s->last, sizeof(s->last), "bad credentials (%s)", strerror(-rc));
+		return rc;
+	}
+	s->have_client = true;
+	rc = udp_connect(&cfg->server);
+	if (rc < 0) {
+		snprintf(s->last, sizeof(s->last), "socket to the server: %s", strerror(-rc));
+		return rc;
+	}
+	s->fd = rc;
+	rc = udp_local_addr(s->fd, &s->local);
+	if (rc != 0)
+		snprintf(s->last, sizeof(s->last), "local address: %s", strerror(-rc));
+	return rc;
+}
+
+/* One transaction: send, wait, resend the same bytes on each timeout. */
+static int
+transact(const struct perf_cfg *cfg, struct perf_session *s, const uint8_t *req, size_t len,
+	 struct turn_client_result *r, int retries)
+{
+	uint8_t buf[RECV_MAX];
+	int rc, n;
+
+	for (int attempt = 0; attempt <= retries; attempt++) {
+		int64_t deadline;
+
+		rc = udp_send(s->fd, req, len, NULL);
+		if (rc != 0)
+			return rc;
+		deadline = now_ms() + cfg->timeout_ms;
+		for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+			n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+			if (n == -ETIMEDOUT)
+				break;
+			if (n < 0)
+				return n;
+			rc = turn_client_parse_response(&s->c, buf, (size_t)n, r);
+			if (rc == 0 || rc == -EBADMSG)
+				return rc;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+enum op { OP_ALLOCATE, OP_BIND, OP_RELEASE };
+
+/* Build, send, and build again while the answer asks for it (401, 438). */
+static int
+request(const struct perf_cfg *cfg, struct perf_session *s, enum op op, uint16_t channel,
+	const struct stun_addr *peer, int retries)
+{
+	static const char *const names[] = { "Allocate", "ChannelBind", "Refresh" };
+	uint8_t req[STUN_MAX_MSG_LEN];
+	struct turn_client_result r;
+	int n, rc = -EINVAL;
+
+	for (unsigned int round = 0; round < ROUNDS_MAX; round++) {
+		if (op == OP_ALLOCATE)
+			n = turn_client_allocate(&s->c, NULL, req, sizeof(req));
+		else if (op == OP_BIND)
+			n = turn_client_channel_bind(&s->c, channel, peer, req, sizeof(req));
+		else
+			n = turn_client_refresh(&s->c, true, 0, req, sizeof(req));
+		if (n < 0)
+			return n;
+		rc = transact(cfg, s, req, (size_t)n, &r, retries);
+		if (rc != 0) {
+			snprintf(s->last, sizeof(s->last), "%s: %s", names[op],
+				 rc == -ETIMEDOUT ? "no answer" : strerror(-rc));
+			return rc;
+		}
+		if (r.error == 0)
+			break;
+		if (!r.retry) {
+			snprintf(s->last, sizeof(s->last), "%s: error %u %s", names[op], r.error,
+				 r.reason);
+			return -EPROTO;
+		}
+	}
+	if (r.error != 0) {
+		snprintf(s->last, sizeof(s->last), "%s: still error %u after %d rounds",
+			 names[op], r.error, ROUNDS_MAX);
+		return -EPROTO;
+	}
+	if (r.integrity != 0) {
+		snprintf(s->last, sizeof(s->last), "%s: response integrity check failed",
+			 names[op]);
+		return -EACCES;
+	}
+	if (op == OP_ALLOCATE) {
+		if (r.n_relayed == 0) {
+			snprintf(s->last, sizeof(s->last), "Allocate: no XOR-RELAYED-ADDRESS");
+			return -EPROTO;
+		}
+		s->relay = r.relayed[0];
+		s->allocated = true;
+	}
+	return 0;
+}
+
+int
+perf_session_check_realm(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	if (cfg->realm == NULL)
+		return 0;
+	if (strlen(cfg->realm) != s->c.realm_len ||
+	    memcmp(cfg->realm, s->c.realm, s->c.realm_len) != 0) {
+		snprintf(s->last, sizeof(s->last), "the server's realm \"%.40s\" is not --realm"
+			 " \"%.40s\"", s->c.realm, cfg->realm);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int
+perf_session_allocate(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	int rc = request(cfg, s, OP_ALLOCATE, 0, NULL, cfg->retries);
+
+	if (rc == 0)
+		rc = perf_session_check_realm(cfg, s);
+	return rc;
+}
+
+int
+perf_session_bind(const struct perf_cfg *cfg, struct perf_session *s, uint16_t channel,
+		  const struct stun_addr *peer)
+{
+	return request(cfg, s, OP_BIND, channel, peer, cfg->retries);
+}
+
+int
+perf_session_release(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	int rc = request(cfg, s, OP_RELEASE, 0, NULL, cfg->retries);
+
+	if (rc == 0)
+		s->allocated = false;
+	return rc;
+}
+
+void
+perf_session_close(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	if (s->allocated && s->fd >= 0)
+		(void)request(cfg, s, OP_RELEASE, 0, NULL, 0);
+	s->allocated = false;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	if (s->have_client)
+		turn_client_fini(&s->c);
+	s->have_client = false;
+}
