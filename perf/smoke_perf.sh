@@ -154,6 +154,17 @@ for b in bad:
 sys.exit(1 if bad else 0)
 PY
 
+# The plots of the per-second CSVs (perf/plot-results, gnuplot): a PNG.
+if ! "$(dirname "$0")/plot-results" "$tmp/plot.png" "$tmp/relay-audio.csv" audio \
+	"$tmp/max-pps.csv" max-pps >"$tmp/plot.out" 2>&1; then
+	echo "FAIL: plot-results:" >&2
+	cat "$tmp/plot.out" >&2
+	rc=1
+elif [ "$(head -c 8 "$tmp/plot.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ]; then
+	echo "FAIL: plot-results did not write a PNG" >&2
+	rc=1
+fi
+
 # A wrong password must stop turnpike-perf at set-up, with a message.
 if timeout 30 "$PERF" "${common[@]}" --user demo --password wrong --preset relay-audio \
 	>"$tmp/wrong.out" 2>"$tmp/wrong.err"; then

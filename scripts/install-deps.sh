@@ -25,6 +25,7 @@ packages=(
 	redis-server
 	redis-tools
 	curl
+	gnuplot-nox
 	iproute2
 	iputils-ping
 	openssl
