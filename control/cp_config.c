@@ -27,6 +27,7 @@
 
 #include "config_util.h"
 #include "cp_config.h"
+#include "stun_cred.h"
 
 /* Policy bounds; all below 2^31 (see dataplane/config.c on libconfig's
  * silent truncation of large literals). */
@@ -252,18 +253,6 @@ check_socket_path(struct loader *ld, const config_setting_t *s, const char *path
 	return 0;
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* One api_keys entry into @out: "sha256:<64 hex>" as is, anything else
  * hashed. The plain text is wiped in libconfig's copy too. */
 static int
@@ -283,14 +272,8 @@ load_api_key(struct loader *ld, const config_setting_t *s, struct cp_api_key *ou
 	if (len >= plen && strncmp(v, SHA256_PREFIX, plen) == 0) {
 		if (len != plen + 64)
 			return report(ld, s, "\"sha256:\" must be followed by 64 hex digits");
-		for (size_t i = 0; i < 32; i++) {
-			int hi = hex_nibble(v[plen + 2 * i]), lo = hex_nibble(v[plen + 2 * i + 1]);
-
-			if (hi < 0 || lo < 0)
-				return report(ld, s,
-					      "\"sha256:\" must be followed by 64 hex digits");
-			out->sha256[i] = (uint8_t)(hi << 4 | lo);
-		}
+		if (stun_key_from_hex(v + plen, 64, out->sha256, sizeof(out->sha256)) != 0)
+			return report(ld, s, "\"sha256:\" must be followed by 64 hex digits");
 		return 0;
 	}
 	SHA256((const unsigned char *)v, len, out->sha256);
@@ -533,8 +516,6 @@ cp_config_load(const char *path, struct cp_config *cc, char *err, size_t errlen)
 	struct loader ld = { .path = path, .err = err, .errlen = errlen, .cc = cc };
 	const config_setting_t *g;
 	config_t lc;
-	struct stat st;
-	FILE *f;
 	int rc;
 
 	if (errlen > 0)
@@ -549,30 +530,11 @@ cp_config_load(const char *path, struct cp_config *cc, char *err, size_t errlen)
 	}
 	snprintf(cc->path, sizeof(cc->path), "%s", path);
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -EINVAL;
-	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
-		return -EINVAL;
-	}
-	config_init(&lc);
-	if (config_read(&lc, f) != CONFIG_TRUE) {
-		const char *file = config_error_file(&lc);
-
-		snprintf(err, errlen, "%s:%d: syntax error: %s", file != NULL ? file : path,
-			 config_error_line(&lc), config_error_text(&lc));
-		rc = -EINVAL;
-		goto out;
-	}
+	if ((rc = tp_cfg_read(path, &lc, err, errlen)) != 0)
+		return rc;
 	g = config_setting_get_member(config_root_setting(&lc), "control");
 	rc = g != NULL ? load_control(&ld, g) : 0;
 	wipe_api_keys(&lc);
-out:
 	config_destroy(&lc);
-	fclose(f);
 	return rc;
 }

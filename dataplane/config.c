@@ -894,8 +894,6 @@ tp_config_load(const char *path, struct tp_config *cfg, char *err, size_t errlen
 {
 	struct loader ld = { .path = path, .err = err, .errlen = errlen, .cfg = cfg };
 	config_t lc;
-	struct stat st;
-	FILE *f;
 	int rc;
 
 	if (errlen > 0)
@@ -910,33 +908,10 @@ tp_config_load(const char *path, struct tp_config *cfg, char *err, size_t errlen
 	}
 	snprintf(cfg->path, sizeof(cfg->path), "%s", path);
 
-	f = fopen(path, "r");
-	if (f == NULL) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return -EINVAL;
-	}
-	/* A directory opens fine and then reads as an empty file, which
-	 * would be reported as "ports: required setting missing". */
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
-		return -EINVAL;
-	}
-
-	config_init(&lc);
-	if (config_read(&lc, f) != CONFIG_TRUE) {
-		const char *file = config_error_file(&lc);
-
-		snprintf(err, errlen, "%s:%d: syntax error: %s", file != NULL ? file : path,
-			 config_error_line(&lc), config_error_text(&lc));
-		rc = -EINVAL;
-		goto out;
-	}
+	if ((rc = tp_cfg_read(path, &lc, err, errlen)) != 0)
+		return rc;
 	rc = load_root(&ld, config_root_setting(&lc));
-out:
 	config_destroy(&lc);
-	fclose(f);
 	return rc;
 }
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "config_util.h"
 
@@ -59,4 +61,33 @@ tp_cfg_error(char *err, size_t errlen, const char *file, unsigned int line, cons
 	else
 		snprintf(err, errlen, "%s: %s: %s", file, key, msg);
 	return -EINVAL;
+}
+
+int
+tp_cfg_read(const char *path, config_t *lc, char *err, size_t errlen)
+{
+	struct stat st;
+	FILE *f = fopen(path, "r");
+	int rc = 0;
+
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+		return -EINVAL;
+	}
+	config_init(lc);
+	if (config_read(lc, f) != CONFIG_TRUE) {
+		const char *file = config_error_file(lc);
+
+		snprintf(err, errlen, "%s:%d: syntax error: %s", file != NULL ? file : path,
+			 config_error_line(lc), config_error_text(lc));
+		config_destroy(lc);
+		rc = -EINVAL;
+	}
+	fclose(f);
+	return rc;
 }

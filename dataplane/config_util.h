@@ -22,6 +22,13 @@ size_t tp_cfg_key_path(const config_setting_t *s, char *buf, size_t len);
 /* "a group", "an integer", ... for a CONFIG_TYPE_*. */
 const char *tp_cfg_type_name(int type);
 
+/* Open and parse @path into @lc (config_init'ed here). 0: the caller
+ * owns @lc and calls config_destroy. -EINVAL with one message in @err:
+ * "<file>: <strerror>" (unreadable, or a directory, which would read as
+ * an empty file) or "<file>:<line>: syntax error: <text>"; @lc is then
+ * already destroyed. */
+int tp_cfg_read(const char *path, config_t *lc, char *err, size_t errlen);
+
 /* Write "<file>:<line>: <key>: <msg>" (or without ":<line>" when @line is
  * 0) into @err, unless @errlen is 0. Returns -EINVAL. */
 int tp_cfg_error(char *err, size_t errlen, const char *file, unsigned int line, const char *key,
