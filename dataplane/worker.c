@@ -228,6 +228,13 @@ worker_main(void *arg)
 		if (n != 0) {
 			worker_clock(w, now);
 			worker_input_burst(w, pkts, n);
+			/* A short burst means the queue is drained: send what
+			 * it produced now rather than at the next drain tick,
+			 * which would add up to DP_DRAIN_US to every answer
+			 * at low rates. Under load bursts are full and tx
+			 * stays batched. */
+			if (n < DP_BURST && w->tx_n != 0)
+				worker_flush(w);
 		}
 		/* The exception port carries the host's own traffic, a trickle
 		 * next to the relay's, and polling a TAP costs a system call:

@@ -5,8 +5,9 @@
 # clients against kernel-turn-server on 127.0.0.1, each result checked
 # from its JSON (traffic flowed both ways, no SRTP failure or bad packet,
 # little loss on loopback, latency percentiles present and ordered),
-# the CSV of one run, REST credentials, and that a wrong password makes
-# turnpike-perf fail. These are not benchmarks: the figures only have to
+# the CSV of one run, the latency CDF (--cdf CSV and the JSON's
+# latency_cdf) and the PNGs perf/plot-results draws, REST credentials,
+# and that a wrong password makes turnpike-perf fail. These are not benchmarks: the figures only have to
 # be sane. Fails on anything off; never skips.
 #
 # Only 127.0.0.1 is used, on ports from 20000 up; the server is started
@@ -19,6 +20,7 @@ PERF=${2:?usage: smoke_perf.sh KERNEL_TURN_SERVER TURNPIKE_PERF}
 
 tmp=$(mktemp -d /tmp/tp-perf-smoke.XXXXXX)
 pid=
+# shellcheck disable=SC2317 # run by the EXIT trap, not unreachable
 cleanup() {
 	if [ -n "$pid" ]; then
 		kill -TERM "$pid" 2>/dev/null || true
@@ -76,10 +78,14 @@ run() {
 
 run binding-flood "${common[@]}" "${longterm[@]}" --preset binding-flood
 run alloc-rate "${common[@]}" "${longterm[@]}" --preset alloc-rate
-run relay-audio "${common[@]}" "${longterm[@]}" --preset relay-audio --peers 2 --threads 2
+run relay-audio "${common[@]}" "${longterm[@]}" --preset relay-audio --peers 2 --threads 2 \
+	--cdf "$tmp/relay-audio.cdf.csv"
 run relay-video "${common[@]}" --rest-secret demo-secret --rest-user perf \
 	--preset relay-video --bitrate 500000
 run max-pps "${common[@]}" "${longterm[@]}" --preset max-pps --rate 200 --size 200
+# Last: the ramp's allocations stay on the server (30 of its 48 relay ports).
+run concurrency-ramp --server "127.0.0.1:$base" --clients 4 --duration 10 --quiet \
+	"${longterm[@]}" --preset concurrency-ramp --allocations 30 --server-pid "$pid"
 
 python3 - "$tmp" <<'PY' || rc=1
 import csv, json, os, sys
@@ -121,6 +127,16 @@ for name in ["binding-flood", "alloc-rate", "relay-audio", "relay-video", "max-p
     if None not in order:
         check(name, order[0] > 0, f"p50 > 0, got {order[0]}")
         check(name, order == sorted(order), f"p50 <= p90 <= p99 <= p999 <= max, got {order}")
+    # The CDF: rising [us, fraction] points, at most 200, the last (max, 1).
+    cdf = j.get("latency_cdf")
+    check(name, isinstance(cdf, list) and 1 <= len(cdf) <= 200,
+          f"latency_cdf with 1 to 200 points, got {cdf if not isinstance(cdf, list) else len(cdf)}")
+    if isinstance(cdf, list) and cdf:
+        check(name, all(a[0] < b[0] and a[1] <= b[1] for a, b in zip(cdf, cdf[1:])),
+              "latency_cdf rising in latency and fraction")
+        check(name, cdf[-1][1] == 1.0, f"latency_cdf ending at fraction 1, got {cdf[-1]}")
+        check(name, abs(cdf[-1][0] - lat["max"]) <= 0.1,
+              f"latency_cdf ending at the max {lat['max']}, got {cdf[-1][0]}")
     with open(os.path.join(tmp, name + ".csv")) as f:
         rows = list(csv.reader(f))
     check(name, rows and rows[0] == ["t", "sent", "received", "lost", "p99_us"],
@@ -149,20 +165,62 @@ for name in ["binding-flood", "alloc-rate", "relay-audio", "relay-video", "max-p
         if steps:
             check(name, steps[0]["offered_pps"] == 800, f"first step offered 800 pps, got {steps[0]['offered_pps']}")
 
+# concurrency-ramp: exactly the target built and held, memory read.
+name = "concurrency-ramp"
+try:
+    with open(os.path.join(tmp, name + ".json")) as f:
+        j = json.load(f)
+    check(name, j.get("allocations_target") == 30, f"allocations_target 30, got {j.get('allocations_target')}")
+    check(name, j.get("allocations_held") == 30, f"allocations_held 30, got {j.get('allocations_held')}")
+    check(name, j.get("stop_error") == 0, f"stop_error 0, got {j.get('stop_error')}")
+    check(name, j.get("failures") == 0, f"failures 0, got {j.get('failures')}")
+    rss = j.get("server_rss_kb", {})
+    check(name, rss.get("start", 0) > 0 and rss.get("end", 0) > 0, f"server_rss_kb start and end, got {rss}")
+    check(name, "bytes_per_allocation" in j, "bytes_per_allocation")
+    check(name, j.get("latency_us", {}).get("samples") == 30, "one latency sample per allocation")
+    with open(os.path.join(tmp, name + ".csv")) as f:
+        rows = list(csv.reader(f))
+    check(name, rows and rows[0] == ["t", "sent", "received", "lost", "p99_us", "allocations_held", "server_rss_kb"],
+          f"the ramp's CSV header, got {rows[:1]}")
+    check(name, len(rows) >= 2 and int(rows[-1][5]) == 30, "the last row holding 30 allocations")
+except (OSError, ValueError) as e:
+    bad.append(f"{name}: {e}")
+
 for b in bad:
     print("FAIL:", b, file=sys.stderr)
 sys.exit(1 if bad else 0)
 PY
 
-# The plots of the per-second CSVs (perf/plot-results, gnuplot): a PNG.
-if ! "$(dirname "$0")/plot-results" "$tmp/plot.png" "$tmp/relay-audio.csv" audio \
-	"$tmp/max-pps.csv" max-pps >"$tmp/plot.out" 2>&1; then
+# relay-audio's latency CDF CSV: the header, then latencies rising,
+# fractions in (0, 1] never falling, the last exactly 1. (awk's exit
+# still runs END, hence the flag.)
+if ! awk -F, 'NR == 1 { if ($0 != "latency_us,fraction") { bad = 1; exit } next }
+	$1 + 0 <= us || $2 + 0 < f || $2 + 0 <= 0 || $2 + 0 > 1 { bad = 1; exit }
+	{ us = $1 + 0; f = $2 + 0; n++ }
+	END { exit bad || n < 1 || f != 1 }' "$tmp/relay-audio.cdf.csv"; then
+	echo "FAIL: relay-audio.cdf.csv is not a CDF ending at 1:" >&2
+	head -n 5 "$tmp/relay-audio.cdf.csv" >&2 || true
+	tail -n 3 "$tmp/relay-audio.cdf.csv" >&2 || true
+	rc=1
+fi
+
+# The plots (perf/plot-results, gnuplot): the per-second CSVs to
+# plot.png, the CDF to plot-cdf.png, both PNGs.
+is_png() {
+	[ -s "$1" ] && [ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ]
+}
+if ! "$(dirname "$0")/plot-results" --cdf "$tmp/relay-audio.cdf.csv,audio" "$tmp/plot.png" \
+	"$tmp/relay-audio.csv" audio "$tmp/max-pps.csv" max-pps >"$tmp/plot.out" 2>&1; then
 	echo "FAIL: plot-results:" >&2
 	cat "$tmp/plot.out" >&2
 	rc=1
-elif [ "$(head -c 8 "$tmp/plot.png" | od -An -tx1 | tr -d ' \n')" != 89504e470d0a1a0a ]; then
-	echo "FAIL: plot-results did not write a PNG" >&2
-	rc=1
+else
+	for png in plot.png plot-cdf.png; do
+		if ! is_png "$tmp/$png"; then
+			echo "FAIL: plot-results did not write the PNG $png" >&2
+			rc=1
+		fi
+	done
 fi
 
 # A wrong password must stop turnpike-perf at set-up, with a message.

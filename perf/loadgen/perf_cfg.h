@@ -11,12 +11,20 @@
 
 #include "stun_addr.h"
 
+struct perf_dpdk;
+
 enum perf_preset {
 	PERF_BINDING_FLOOD,
 	PERF_ALLOC_RATE,
 	PERF_RELAY_AUDIO,
 	PERF_RELAY_VIDEO,
 	PERF_MAX_PPS,
+	PERF_CONCURRENCY_RAMP,
+};
+
+enum perf_io {
+	PERF_IO_UDP,   /* kernel sockets */
+	PERF_IO_DPDK,  /* perf_dpdk.h */
 };
 
 #define PERF_MAX_CLIENTS 4096
@@ -40,10 +48,19 @@ struct perf_cfg {
 	unsigned int size;        /* RTP payload (media) or ChannelData payload (max-pps) */
 	unsigned int threads;
 	struct stun_addr peer_addr; /* family 0: the client side's address */
-	const char *json_path, *csv_path;
+	const char *json_path, *csv_path, *cdf_path;
 	bool quiet;
 	int timeout_ms;           /* per transaction attempt */
 	int retries;
+	/* concurrency-ramp */
+	uint64_t allocations;     /* allocations to build up and hold */
+	int server_pid;           /* 0: no memory figures */
+	/* DPDK back-end */
+	enum perf_io io;
+	const char *eal;          /* EAL arguments */
+	struct stun_addr dpdk_ip; /* ours on the link: the server's gateway */
+	struct stun_addr client_net; /* client i sends from client_net + i */
+	struct perf_dpdk *dpdk;   /* the open port, set by main */
 };
 
 #endif

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf_dpdk.h"
 #include "udp_util.h"
 
 #define RECV_MAX 65536
@@ -61,6 +62,91 @@ perf_session_open(const struct perf_cfg *cfg, struct perf_session *s)
 	return rc;
 }
 
+#ifdef PERF_HAVE_DPDK
+int
+perf_session_open_dpdk(const struct perf_cfg *cfg, struct perf_session *s, struct perf_dpdk *d,
+		       const struct stun_addr *local)
+{
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+	s->dpdk = d;
+	s->local = *local;
+	rc = perf_session_creds(cfg, &s->c);
+	if (rc != 0) {
+		snprintf(s->last, sizeof(s->last), "bad credentials (%s)", strerror(-rc));
+		return rc;
+	}
+	s->have_client = true;
+	return 0;
+}
+
+struct dpdk_wait {
+	const struct stun_addr *local;
+	uint8_t *buf;
+	size_t cap;
+	int n; /* -1 until a datagram for @local arrived */
+};
+
+static void
+dpdk_take(void *ctx, const struct stun_addr *dst, uint8_t *payload, size_t len, uint64_t now)
+{
+	struct dpdk_wait *w = ctx;
+
+	(void)now;
+	if (w->n >= 0 || dst->port != w->local->port || memcmp(dst->ip, w->local->ip, 4) != 0)
+		return; /* another client's: stale during set-up, dropped */
+	if (len > w->cap)
+		len = w->cap;
+	memcpy(w->buf, payload, len);
+	w->n = (int)len;
+}
+
+/* Poll the port until a datagram for this session arrives or @ms pass. */
+static int
+dpdk_recv_wait(struct perf_session *s, uint8_t *buf, size_t cap, int ms)
+{
+	struct dpdk_wait w = { &s->local, buf, cap, -1 };
+	int64_t deadline = now_ms() + ms;
+
+	do {
+		if (perf_dpdk_poll(s->dpdk, dpdk_take, &w) == 0 && w.n < 0) {
+			struct timespec ts = { 0, 20000 };
+
+			nanosleep(&ts, NULL);
+		}
+	} while (w.n < 0 && now_ms() < deadline);
+	return w.n >= 0 ? w.n : -ETIMEDOUT;
+}
+#endif
+
+int
+perf_session_send(const struct perf_cfg *cfg, struct perf_session *s, const uint8_t *buf,
+		  size_t len)
+{
+#ifdef PERF_HAVE_DPDK
+	if (s->dpdk != NULL) {
+		uint8_t *b = (uint8_t *)(uintptr_t)buf;
+		int l = (int)len;
+
+		return perf_dpdk_send(s->dpdk, &s->local, &cfg->server, &b, &l, 1) == 1 ? 0 :
+											 -ENOBUFS;
+	}
+#endif
+	return udp_send(s->fd, buf, len, NULL);
+}
+
+static int
+session_recv_wait(struct perf_session *s, uint8_t *buf, size_t cap, int ms)
+{
+#ifdef PERF_HAVE_DPDK
+	if (s->dpdk != NULL)
+		return dpdk_recv_wait(s, buf, cap, ms);
+#endif
+	return udp_recv_wait(s->fd, buf, cap, ms, NULL);
+}
+
 /* One transaction: send, wait, resend the same bytes on each timeout. */
 static int
 transact(const struct perf_cfg *cfg, struct perf_session *s, const uint8_t *req, size_t len,
@@ -72,12 +158,12 @@ transact(const struct perf_cfg *cfg, struct perf_session *s, const uint8_t *req,
 	for (int attempt = 0; attempt <= retries; attempt++) {
 		int64_t deadline;
 
-		rc = udp_send(s->fd, req, len, NULL);
+		rc = perf_session_send(cfg, s, req, len);
 		if (rc != 0)
 			return rc;
 		deadline = now_ms() + cfg->timeout_ms;
 		for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
-			n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+			n = session_recv_wait(s, buf, sizeof(buf), (int)(deadline - now_ms()));
 			if (n == -ETIMEDOUT)
 				break;
 			if (n < 0)
@@ -190,7 +276,7 @@ perf_session_release(const struct perf_cfg *cfg, struct perf_session *s)
 void
 perf_session_close(const struct perf_cfg *cfg, struct perf_session *s)
 {
-	if (s->allocated && s->fd >= 0)
+	if (s->allocated && (s->fd >= 0 || s->dpdk != NULL))
 		(void)request(cfg, s, OP_RELEASE, 0, NULL, 0);
 	s->allocated = false;
 	if (s->fd >= 0)

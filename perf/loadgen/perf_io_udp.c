@@ -22,12 +22,15 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "perf_client.h"
+#include "perf_dpdk.h"
 #include "perf_hist.h"
 #include "perf_media.h"
+#include "perf_proc.h"
 #include "perf_rate.h"
 #include "perf_seq.h"
 #include "stun_bytes.h"
@@ -46,7 +49,7 @@
 #define BINDING_SUCCESS 0x0101
 
 enum phase { PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_STOP };
-enum mode { MODE_BINDING, MODE_CHURN, MODE_MEDIA };
+enum mode { MODE_BINDING, MODE_CHURN, MODE_MEDIA, MODE_RAMP };
 enum churn { CH_IDLE, CH_ALLOC, CH_REFRESH };
 
 struct stream {
@@ -104,6 +107,10 @@ struct worker {
 struct perf_run {
 	const struct perf_cfg *cfg;
 	enum mode mode;
+	struct perf_dpdk *dpdk;      /* NULL: kernel sockets */
+	uint32_t client_base;        /* DPDK: client i is client_base + i, host order */
+	_Atomic uint64_t ramp_started; /* concurrency-ramp: Allocates begun */
+	_Atomic unsigned int ramp_full;  /* the error that ended the ramp (508, 486), or 0 */
 	struct stream *streams;
 	unsigned int n_streams;
 	struct worker *w;
@@ -113,6 +120,13 @@ struct perf_run {
 	unsigned int payload;
 	bool busy;                   /* poll without sleeping */
 };
+
+/* alloc-rate and concurrency-ramp: streams that run transactions. */
+static bool
+churning(const struct perf_run *run)
+{
+	return run->mode == MODE_CHURN || run->mode == MODE_RAMP;
+}
 
 static uint64_t
 now_ns(void)
@@ -168,7 +182,7 @@ publish(struct worker *w, uint64_t now, int phase)
 			lost += perf_seq_lost(&w->st[i]->seq);
 		w->lost_at_ns = now;
 	}
-	if (w->run->mode == MODE_CHURN)
+	if (churning(w->run))
 		for (unsigned int i = 0; i < w->n_st; i++)
 			active += w->st[i]->state != CH_IDLE;
 	pthread_mutex_lock(&w->mu);
@@ -213,14 +227,24 @@ count_seq(struct worker *w, struct stream *s, uint64_t seq)
 
 /* ---- sending ---- */
 
-/* Send @n prepared datagrams of w->tx on a connected socket; returns how many went. */
+/* Send @n prepared datagrams of w->tx for stream @s; returns how many went. */
 static unsigned int
-send_batch(struct worker *w, int fd, const int *len, unsigned int n)
+send_batch(struct worker *w, struct stream *s, const int *len, unsigned int n)
 {
 	struct mmsghdr m[BATCH];
 	struct iovec iov[BATCH];
 	int rc;
 
+#ifdef PERF_HAVE_DPDK
+	if (w->run->dpdk != NULL) {
+		uint8_t *bufs[BATCH];
+
+		for (unsigned int i = 0; i < n; i++)
+			bufs[i] = w->tx + (size_t)i * BUF_SIZE;
+		return perf_dpdk_send(w->run->dpdk, &s->sess.local, &w->run->cfg->server, bufs,
+				      len, n);
+	}
+#endif
 	memset(m, 0, sizeof(m[0]) * n);
 	for (unsigned int i = 0; i < n; i++) {
 		iov[i].iov_base = w->tx + (size_t)i * BUF_SIZE;
@@ -228,7 +252,7 @@ send_batch(struct worker *w, int fd, const int *len, unsigned int n)
 		m[i].msg_hdr.msg_iov = &iov[i];
 		m[i].msg_hdr.msg_iovlen = 1;
 	}
-	rc = sendmmsg(fd, m, n, MSG_DONTWAIT);
+	rc = sendmmsg(s->sess.fd, m, n, MSG_DONTWAIT);
 	return rc < 0 ? 0 : (unsigned int)rc;
 }
 
@@ -255,7 +279,7 @@ send_media(struct worker *w, struct stream *s, uint64_t now, bool measured)
 	}
 	if (want == 0)
 		return;
-	done = send_batch(w, s->sess.fd, len, want);
+	done = send_batch(w, s, len, want);
 	s->next_peer += done;
 	if (measured) {
 		s->next_seq += done;
@@ -296,7 +320,7 @@ send_binding(struct worker *w, struct stream *s, uint64_t now, bool measured)
 	}
 	if (want == 0)
 		return;
-	done = send_batch(w, s->sess.fd, len, want);
+	done = send_batch(w, s, len, want);
 	if (done > 0 && s->inflight == 0)
 		s->last_rx_ns = now;
 	s->inflight += done;
@@ -309,14 +333,25 @@ send_binding(struct worker *w, struct stream *s, uint64_t now, bool measured)
 	}
 }
 
+/* The operation of @s is over; in concurrency-ramp one that did not
+ * leave an allocation behind gives its place in the target back. */
+static void
+churn_end(struct worker *w, struct stream *s, bool held)
+{
+	s->state = CH_IDLE;
+	if (w->run->mode == MODE_RAMP && !held)
+		atomic_fetch_sub(&w->run->ramp_started, 1);
+}
+
 static void
 churn_send(struct worker *w, struct stream *s, uint64_t now)
 {
-	if (s->req_len <= 0 || udp_send(s->sess.fd, s->req, (size_t)s->req_len, NULL) != 0) {
+	if (s->req_len <= 0 ||
+	    perf_session_send(w->run->cfg, &s->sess, s->req, (size_t)s->req_len) != 0) {
 		/* Cannot even send: count it and start over later. */
 		if (s->op_measured)
 			w->local.failures++;
-		s->state = CH_IDLE;
+		churn_end(w, s, false);
 		return;
 	}
 	s->sent_at_ns = now;
@@ -332,6 +367,15 @@ churn_send(struct worker *w, struct stream *s, uint64_t now)
  * server; the turn_client keeps its realm and nonce (a 401 or 438 asks
  * for new ones) but forgets the old transaction. One socket per stream.
  */
+static void
+forget_transaction(struct stream *s)
+{
+	memset(s->sess.c.tid, 0, sizeof(s->sess.c.tid));
+	s->sess.c.method = 0;
+	s->sess.c.authed = false;
+	s->used = false;
+}
+
 static int
 churn_new_tuple(struct worker *w, struct stream *s)
 {
@@ -341,6 +385,14 @@ churn_new_tuple(struct worker *w, struct stream *s)
 	struct stun_addr local = s->sess.local;
 	int fd, rc;
 
+	if (w->run->dpdk != NULL) {
+		/* The next port of the stream's own address; 64512 tuples
+		 * before one comes round again. */
+		s->sess.local.port = s->sess.local.port >= 65535 ? 1024 : s->sess.local.port + 1;
+		s->sess.allocated = false;
+		forget_transaction(s);
+		return 0;
+	}
 	if (s->sess.fd >= 0)
 		close(s->sess.fd);
 	s->sess.fd = -1;
@@ -358,10 +410,7 @@ churn_new_tuple(struct worker *w, struct stream *s)
 	}
 	s->sess.fd = fd;
 	w->pfd[s->slot].fd = fd;
-	memset(s->sess.c.tid, 0, sizeof(s->sess.c.tid));
-	s->sess.c.method = 0;
-	s->sess.c.authed = false;
-	s->used = false;
+	forget_transaction(s);
 	return 0;
 }
 
@@ -370,6 +419,10 @@ churn_start(struct worker *w, struct stream *s, uint64_t now, bool measured)
 {
 	if (s->state != CH_IDLE)
 		return;
+	if (w->run->mode == MODE_RAMP &&
+	    (atomic_load(&w->run->ramp_started) >= w->run->cfg->allocations ||
+	     atomic_load(&w->run->ramp_full) != 0))
+		return; /* the target is built or in flight, or the server is full */
 	if (perf_rate_take(&s->rate, now, 1) == 0)
 		return;
 	s->op_measured = measured;
@@ -377,6 +430,11 @@ churn_start(struct worker *w, struct stream *s, uint64_t now, bool measured)
 		if (measured)
 			w->local.failures++;
 		return; /* tried again on the next token */
+	}
+	if (w->run->mode == MODE_RAMP &&
+	    atomic_fetch_add(&w->run->ramp_started, 1) >= w->run->cfg->allocations) {
+		atomic_fetch_sub(&w->run->ramp_started, 1); /* another stream was quicker */
+		return;
 	}
 	s->used = true;
 	s->attempts = 0;
@@ -417,7 +475,7 @@ churn_timeouts(struct worker *w, uint64_t now)
 		} else {
 			if (s->op_measured)
 				w->local.failures++;
-			s->state = CH_IDLE;
+			churn_end(w, s, false);
 		}
 	}
 }
@@ -443,25 +501,39 @@ churn_answer(struct worker *w, struct stream *s, const uint8_t *buf, size_t len,
 	if (r.error == 0 && r.integrity != 0) {
 		if (s->op_measured)
 			w->local.failures++;
-		s->state = CH_IDLE;
+		churn_end(w, s, false);
 		return;
 	}
 	if (s->state == CH_ALLOC) {
-		if (r.error == 0) {
+		if (r.error == 0 && w->run->mode == MODE_RAMP) {
+			/* Held: the server keeps it for its lifetime, the
+			 * stream moves on to a new 5-tuple. */
+			if (s->op_measured) {
+				sample(w, now - s->op_start_ns);
+				w->local.allocations++;
+			}
+			churn_end(w, s, true);
+		} else if (r.error == 0) {
 			s->sess.allocated = true;
 			if (s->op_measured)
 				sample(w, now - s->op_start_ns);
 			churn_next(w, s, now, CH_REFRESH);
 		} else if (r.retry) {
 			churn_next(w, s, now, CH_ALLOC);
+		} else if (w->run->mode == MODE_RAMP && (r.error == 508 || r.error == 486)) {
+			/* Insufficient Capacity, Allocation Quota Reached: the
+			 * server holds all it can, which is what a ramp finds
+			 * out. Not a failure; no stream starts another. */
+			atomic_store(&w->run->ramp_full, r.error);
+			churn_end(w, s, false);
 		} else if (r.error == 437) {
 			/* Something still holds this 5-tuple: neither a success
 			 * nor a failure; the next round starts on a fresh one. */
-			s->state = CH_IDLE;
+			churn_end(w, s, false);
 		} else {
 			if (s->op_measured)
 				w->local.failures++;
-			s->state = CH_IDLE;
+			churn_end(w, s, false);
 		}
 		return;
 	}
@@ -469,13 +541,13 @@ churn_answer(struct worker *w, struct stream *s, const uint8_t *buf, size_t len,
 		s->sess.allocated = false;
 		if (s->op_measured && r.error == 0)
 			w->local.allocations++;
-		s->state = CH_IDLE;
+		churn_end(w, s, false);
 	} else if (r.retry) {
 		churn_next(w, s, now, CH_REFRESH);
 	} else {
 		if (s->op_measured)
 			w->local.failures++;
-		s->state = CH_IDLE;
+		churn_end(w, s, false);
 	}
 }
 
@@ -539,6 +611,38 @@ rx_binding(struct worker *w, struct stream *s, const uint8_t *buf, size_t len, u
 }
 
 static void
+rx_datagram(struct worker *w, struct stream *s, uint8_t *b, size_t len, uint64_t now)
+{
+	if (w->run->mode == MODE_MEDIA)
+		rx_media(w, s, b, len, now);
+	else if (w->run->mode == MODE_BINDING)
+		rx_binding(w, s, b, len, now);
+	else
+		churn_answer(w, s, b, len, now);
+}
+
+#ifdef PERF_HAVE_DPDK
+/* A datagram from the DPDK port: the destination names the stream. */
+static void
+rx_dpdk(void *ctx, const struct stun_addr *dst, uint8_t *payload, size_t len, uint64_t now)
+{
+	struct worker *w = ctx;
+	struct perf_run *run = w->run;
+	uint32_t ip;
+	struct stream *s;
+
+	memcpy(&ip, dst->ip, 4);
+	ip = ntohl(ip) - run->client_base;
+	if (ip >= run->n_streams)
+		return; /* not one of ours (perf_dpdk counts what it cannot parse) */
+	s = &run->streams[ip];
+	if (dst->port != s->sess.local.port)
+		return; /* an answer to an earlier 5-tuple of this stream */
+	rx_datagram(w, s, payload, len, now);
+}
+#endif
+
+static void
 rx_stream(struct worker *w, struct stream *s)
 {
 	struct mmsghdr m[BATCH];
@@ -567,12 +671,7 @@ rx_stream(struct worker *w, struct stream *s)
 				w->local.bad++;
 				continue;
 			}
-			if (w->run->mode == MODE_MEDIA)
-				rx_media(w, s, b, len, now);
-			else if (w->run->mode == MODE_BINDING)
-				rx_binding(w, s, b, len, now);
-			else
-				churn_answer(w, s, b, len, now);
+			rx_datagram(w, s, b, len, now);
 		}
 		if (n < BATCH)
 			return;
@@ -617,6 +716,13 @@ worker_main(void *arg)
 	unsigned int nfd = w->n_st + run->cfg->peers;
 	int ph;
 
+#ifdef PERF_HAVE_DPDK
+	/* An lcore id gives the thread its mempool cache; without one
+	 * DPDK still works, only slower. */
+	if (run->dpdk != NULL && perf_dpdk_thread_enter() != 0)
+		fprintf(stderr, "turnpike-perf: no free EAL lcore for the DPDK thread; "
+			"going on without a mempool cache\n");
+#endif
 	while ((ph = atomic_load(&run->phase)) != PH_STOP) {
 		uint64_t now = now_ns();
 		bool sending = ph == PH_WARMUP || ph == PH_MEASURE;
@@ -634,8 +740,18 @@ worker_main(void *arg)
 			else
 				churn_start(w, s, now, measured);
 		}
-		if (run->mode == MODE_CHURN)
+		if (churning(run))
 			churn_timeouts(w, now);
+#ifdef PERF_HAVE_DPDK
+		if (run->dpdk != NULL) {
+			/* Echo peers are answered inside the poll. */
+			for (unsigned int r = 0; r < RX_ROUNDS; r++)
+				if (perf_dpdk_poll(run->dpdk, rx_dpdk, w) == 0)
+					break;
+			publish(w, now_ns(), ph);
+			continue;
+		}
+#endif
 		n = poll(w->pfd, nfd, run->busy ? 0 : 1);
 		for (unsigned int i = 0; n > 0 && i < nfd; i++) {
 			if (!(w->pfd[i].revents & POLLIN))
@@ -648,6 +764,10 @@ worker_main(void *arg)
 		publish(w, now_ns(), ph);
 	}
 	publish(w, now_ns() + LOST_EVERY_NS, PH_STOP);
+#ifdef PERF_HAVE_DPDK
+	if (run->dpdk != NULL)
+		perf_dpdk_thread_leave();
+#endif
 	return NULL;
 }
 
@@ -661,6 +781,8 @@ mode_of(enum perf_preset p)
 		return MODE_BINDING;
 	case PERF_ALLOC_RATE:
 		return MODE_CHURN;
+	case PERF_CONCURRENCY_RAMP:
+		return MODE_RAMP;
 	default:
 		return MODE_MEDIA;
 	}
@@ -690,6 +812,44 @@ peer_sockets(const struct perf_cfg *cfg, struct worker *w, const struct stun_add
 	return 0;
 }
 
+/* DPDK: client @i sends from client_net + i, starting at port 1024. */
+static int
+open_dpdk_session(struct perf_run *run, unsigned int i, struct perf_session *sess)
+{
+#ifdef PERF_HAVE_DPDK
+	struct stun_addr local = run->cfg->client_net;
+	uint32_t ip = htonl(run->client_base + i);
+
+	memcpy(local.ip, &ip, 4);
+	local.port = 1024;
+	return perf_session_open_dpdk(run->cfg, sess, run->dpdk, &local);
+#else
+	(void)run, (void)i, (void)sess;
+	return -ENOTSUP;
+#endif
+}
+
+/* DPDK: echo peer j is --peer-addr + j on PERF_DPDK_PEER_PORT, answered by perf_dpdk. */
+static int
+dpdk_peers(struct perf_run *run, struct worker *w)
+{
+	const struct perf_cfg *cfg = run->cfg;
+	uint32_t base;
+
+	memcpy(&base, cfg->peer_addr.ip, 4);
+	for (unsigned int j = 0; j < cfg->peers; j++) {
+		uint32_t ip = htonl(ntohl(base) + j);
+
+		w->peer[j] = cfg->peer_addr;
+		memcpy(w->peer[j].ip, &ip, 4);
+		w->peer[j].port = PERF_DPDK_PEER_PORT;
+	}
+#ifdef PERF_HAVE_DPDK
+	perf_dpdk_set_peers(run->dpdk, &w->peer[0], cfg->peers);
+#endif
+	return 0;
+}
+
 int
 perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, size_t errlen)
 {
@@ -705,6 +865,14 @@ perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, siz
 	run->cfg = cfg;
 	run->mode = mode_of(cfg->preset);
 	run->n_w = cfg->threads < cfg->clients ? cfg->threads : cfg->clients;
+	if (cfg->io == PERF_IO_DPDK) {
+		uint32_t base;
+
+		run->dpdk = cfg->dpdk;
+		run->n_w = 1; /* one rx/tx queue: one thread */
+		memcpy(&base, cfg->client_net.ip, 4);
+		run->client_base = ntohl(base);
+	}
 	run->streams = calloc(cfg->clients, sizeof(*run->streams));
 	run->w = calloc(run->n_w, sizeof(*run->w));
 	if (run->streams == NULL || run->w == NULL) {
@@ -740,15 +908,19 @@ perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, siz
 
 		s->slot = w->n_st;
 		w->st[w->n_st++] = s;
-		rc = perf_session_open(cfg, &s->sess);
+		if (run->dpdk != NULL)
+			rc = open_dpdk_session(run, i, &s->sess);
+		else
+			rc = perf_session_open(cfg, &s->sess);
 		if (rc != 0)
 			goto fail;
 		if (w->n_st == 1 && run->mode == MODE_MEDIA) {
-			rc = peer_sockets(cfg, w, &s->sess.local, err, errlen);
+			rc = run->dpdk != NULL ? dpdk_peers(run, w) :
+						 peer_sockets(cfg, w, &s->sess.local, err, errlen);
 			if (rc != 0)
 				return rc;
 		}
-		if (run->mode == MODE_CHURN) {
+		if (churning(run)) {
 			/* One round now: wrong credentials or realm fail here, clearly. */
 			rc = perf_session_allocate(cfg, &s->sess);
 			if (rc == 0)
@@ -772,7 +944,7 @@ perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, siz
 			}
 			s->media_ok = true;
 		}
-		rc = set_nonblock(s->sess.fd);
+		rc = run->dpdk != NULL ? 0 : set_nonblock(s->sess.fd);
 		if (rc != 0) {
 			snprintf(err, errlen, "client %u: %s", i, strerror(-rc));
 			return rc;
@@ -879,6 +1051,9 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 	run->payload = payload;
 	/* Sleeping in poll caps a stream near 1000 pps: spin above that. */
 	run->busy = rate != 0 && rate * run->n_streams / run->n_w > 1000;
+	/* The server's memory before the first measured allocation. */
+	if (run->mode == MODE_RAMP && cfg->server_pid > 0)
+		res->has_memory = perf_proc_rss_kb(cfg->server_pid, &res->rss_start_kb) == 0;
 	t0 = now_ns();
 	reset_for_run(run, rate, t0);
 	/* Always start unmeasured: only what is sent after the switch below
@@ -917,10 +1092,17 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 		row.received = d.received;
 		row.lost = cur.lost_est > prev.lost_est ? cur.lost_est - prev.lost_est : 0;
 		row.p99_ns = perf_hist_percentile(ivl, 99.0);
+		row.held = cur.allocations;
+		row.server_rss_kb = 0;
+		if (run->mode == MODE_RAMP && cfg->server_pid > 0)
+			(void)perf_proc_rss_kb(cfg->server_pid, &row.server_rss_kb);
 		(void)perf_result_row(res, &row);
 		if (progress)
 			progress_line(row.t, &d, row.lost, row.p99_ns);
 		prev = cur;
+		if (run->mode == MODE_RAMP &&
+		    (cur.allocations >= cfg->allocations || atomic_load(&run->ramp_full) != 0))
+			break; /* built, or the server is full: no need to wait out --duration */
 	}
 	if (progress)
 		fputc('\n', stderr);
@@ -928,7 +1110,7 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 	atomic_store(&run->phase, PH_DRAIN);
 	/* Let what is in flight come back: up to 500 ms, or a full
 	 * transaction timeout cycle for alloc-rate. */
-	drain_end = now_ns() + (run->mode == MODE_CHURN ?
+	drain_end = now_ns() + (churning(run) ?
 			(uint64_t)cfg->timeout_ms * 1000000ull * (uint64_t)(cfg->retries + 1) :
 			500000000ull);
 	while (now_ns() < drain_end) {
@@ -936,7 +1118,7 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 		/* Judge only once every worker has finished a loop in the drain
 		 * phase: before that its last sends may not be published. */
 		if (cur.phase >= PH_DRAIN &&
-		    (run->mode == MODE_CHURN ? cur.active == 0 :
+		    (churning(run) ? cur.active == 0 :
 					       cur.received + cur.duplicates >= cur.sent))
 			break;
 		sleep_ns(10000000ull);
@@ -963,8 +1145,11 @@ join:
 	res->bad = cur.bad;
 	res->allocations = cur.allocations;
 	res->failures = cur.failures;
+	res->ramp_stop_error = atomic_load(&run->ramp_full);
+	if (res->has_memory)
+		res->has_memory = perf_proc_rss_kb(cfg->server_pid, &res->rss_end_kb) == 0;
 	res->has_latency = true;
-	if (run->mode == MODE_CHURN) {
+	if (churning(run)) {
 		res->lost = cur.retransmits;
 	} else {
 		res->lost = 0;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "perf_cfg.h"
+#include "perf_dpdk.h"
 #include "perf_io_udp.h"
 #include "perf_media.h"
 #include "perf_report.h"
@@ -26,6 +27,11 @@
 #define MAX_PPS_START 1000       /* per stream, first max-pps step */
 #define MAX_PPS_LOSS 0.001       /* 0.1 % */
 #define MAX_PPS_STEPS 8
+#define DEFAULT_RAMP 100000
+#define MAX_RAMP 16777216        /* the dataplane's max_allocations ceiling */
+#define DEFAULT_DPDK_IP "198.18.0.1"
+#define DEFAULT_CLIENT_NET "198.19.0.0"
+#define DEFAULT_DPDK_PEER "198.18.100.1"
 
 static const struct {
 	const char *name;
@@ -36,6 +42,7 @@ static const struct {
 	{ "relay-audio", PERF_RELAY_AUDIO },
 	{ "relay-video", PERF_RELAY_VIDEO },
 	{ "max-pps", PERF_MAX_PPS },
+	{ "concurrency-ramp", PERF_CONCURRENCY_RAMP },
 };
 
 static void
@@ -46,12 +53,20 @@ usage(FILE *f)
 		"           [--rest-user U]) [--realm R] --preset NAME [--clients N] [--peers M]\n"
 		"           [--duration S] [--warmup S] [--rate PPS_PER_STREAM | --bitrate BPS_PER_STREAM]\n"
 		"           [--size BYTES] [--threads T] [--peer-addr ADDR] [--json FILE] [--csv FILE]\n"
-		"           [--quiet]\n"
-		"presets: binding-flood alloc-rate relay-audio relay-video max-pps\n"
+		"           [--cdf FILE] [--allocations N] [--server-pid PID] [--quiet]\n"
+		"           [--io udp | --io dpdk --eal \"EAL ARGS\" [--dpdk-ip ADDR] [--client-net ADDR]]\n"
+		"presets: binding-flood alloc-rate relay-audio relay-video max-pps concurrency-ramp\n"
 		"defaults: port %d, 10 clients, 1 peer each, 10 s after 1 s warm-up, 1 thread;\n"
 		"relay-audio 50 pps x 100 B, relay-video 1000000 bps x 1200 B, max-pps 100 B from\n"
-		"%d pps per stream up; binding-flood and alloc-rate as fast as answers come.\n",
-		DEFAULT_PORT, MAX_PPS_START);
+		"%d pps per stream up; binding-flood and alloc-rate as fast as answers come;\n"
+		"concurrency-ramp builds and holds --allocations (default %d) as fast as it can,\n"
+		"--clients of them at a time, within --duration.\n"
+		"--io dpdk: EAL port 0 (e.g. --vdev net_memif0,role=client,socket=PATH), IPv4;\n"
+		"we are --dpdk-ip (default %s, the server's gateway), client i sends from\n"
+		"--client-net + i (default %s), echo peer j is --peer-addr + j (default %s)\n"
+		"port %d.\n",
+		DEFAULT_PORT, MAX_PPS_START, DEFAULT_RAMP, DEFAULT_DPDK_IP, DEFAULT_CLIENT_NET,
+		DEFAULT_DPDK_PEER, PERF_DPDK_PEER_PORT);
 }
 
 static int
@@ -91,8 +106,54 @@ parse_secs(const char *opt, const char *s, double min, double max, double *out)
 enum {
 	O_SERVER = 256, O_USER, O_PASSWORD, O_REST_SECRET, O_REST_USER, O_REALM, O_PRESET,
 	O_CLIENTS, O_PEERS, O_DURATION, O_WARMUP, O_RATE, O_BITRATE, O_SIZE, O_THREADS,
-	O_PEER_ADDR, O_JSON, O_CSV, O_QUIET,
+	O_PEER_ADDR, O_JSON, O_CSV, O_QUIET, O_IO, O_EAL, O_DPDK_IP, O_CLIENT_NET, O_ALLOCATIONS,
+	O_SERVER_PID, O_CDF,
 };
+
+static int
+parse_ip4(const char *opt, const char *s, struct stun_addr *out)
+{
+	if (stun_addr_from_string(out, s, 0) != 0 || out->family != STUN_FAMILY_IPV4) {
+		fprintf(stderr, "turnpike-perf: %s wants an IPv4 address, got \"%s\"\n", opt, s);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* --io dpdk: its own options present, defaults for the rest, IPv4 only. */
+static int
+check_dpdk_args(struct perf_cfg *cfg)
+{
+	if (cfg->io != PERF_IO_DPDK) {
+		if (cfg->eal != NULL || cfg->dpdk_ip.family != 0 || cfg->client_net.family != 0) {
+			fprintf(stderr, "turnpike-perf: --eal, --dpdk-ip and --client-net need "
+					"--io dpdk\n");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (cfg->eal == NULL) {
+		fprintf(stderr, "turnpike-perf: --io dpdk needs --eal \"EAL ARGS\" naming the port\n");
+		return -EINVAL;
+	}
+	if (cfg->server.family != STUN_FAMILY_IPV4) {
+		fprintf(stderr, "turnpike-perf: --io dpdk speaks IPv4 only: --server %s\n",
+			cfg->server_str);
+		return -EINVAL;
+	}
+	if (cfg->dpdk_ip.family == 0)
+		(void)stun_addr_from_string(&cfg->dpdk_ip, DEFAULT_DPDK_IP, 0);
+	if (cfg->client_net.family == 0)
+		(void)stun_addr_from_string(&cfg->client_net, DEFAULT_CLIENT_NET, 0);
+	if (cfg->peer_addr.family == 0)
+		(void)stun_addr_from_string(&cfg->peer_addr, DEFAULT_DPDK_PEER, 0);
+	if ((unsigned int)cfg->client_net.ip[2] * 256u + cfg->client_net.ip[3] + cfg->clients >
+	    65536u) {
+		fprintf(stderr, "turnpike-perf: --client-net + --clients runs past a /16\n");
+		return -EINVAL;
+	}
+	return 0;
+}
 
 static int
 parse_args(int argc, char **argv, struct perf_cfg *cfg)
@@ -117,6 +178,13 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 		{ "json", required_argument, NULL, O_JSON },
 		{ "csv", required_argument, NULL, O_CSV },
 		{ "quiet", no_argument, NULL, O_QUIET },
+		{ "io", required_argument, NULL, O_IO },
+		{ "eal", required_argument, NULL, O_EAL },
+		{ "dpdk-ip", required_argument, NULL, O_DPDK_IP },
+		{ "client-net", required_argument, NULL, O_CLIENT_NET },
+		{ "allocations", required_argument, NULL, O_ALLOCATIONS },
+		{ "server-pid", required_argument, NULL, O_SERVER_PID },
+		{ "cdf", required_argument, NULL, O_CDF },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -197,7 +265,43 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 			break;
 		case O_JSON: cfg->json_path = optarg; break;
 		case O_CSV: cfg->csv_path = optarg; break;
+		case O_CDF: cfg->cdf_path = optarg; break;
 		case O_QUIET: cfg->quiet = true; break;
+		case O_IO:
+			if (strcmp(optarg, "udp") == 0) {
+				cfg->io = PERF_IO_UDP;
+			} else if (strcmp(optarg, "dpdk") == 0) {
+#ifdef PERF_HAVE_DPDK
+				cfg->io = PERF_IO_DPDK;
+#else
+				fprintf(stderr, "turnpike-perf: built without DPDK: --io dpdk is "
+						"not available\n");
+				return -EINVAL;
+#endif
+			} else {
+				fprintf(stderr, "turnpike-perf: --io wants udp or dpdk, got \"%s\"\n",
+					optarg);
+				return -EINVAL;
+			}
+			break;
+		case O_EAL: cfg->eal = optarg; break;
+		case O_DPDK_IP:
+			if (parse_ip4("--dpdk-ip", optarg, &cfg->dpdk_ip) != 0)
+				return -EINVAL;
+			break;
+		case O_CLIENT_NET:
+			if (parse_ip4("--client-net", optarg, &cfg->client_net) != 0)
+				return -EINVAL;
+			break;
+		case O_ALLOCATIONS:
+			if (parse_u64("--allocations", optarg, 1, MAX_RAMP, &cfg->allocations) != 0)
+				return -EINVAL;
+			break;
+		case O_SERVER_PID:
+			if (parse_u64("--server-pid", optarg, 1, 4194304, &v) != 0)
+				return -EINVAL;
+			cfg->server_pid = (int)v;
+			break;
 		case 'h':
 			usage(stdout);
 			exit(0);
@@ -234,7 +338,15 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 		fprintf(stderr, "turnpike-perf: --peer-addr must be of the server's family\n");
 		return -EINVAL;
 	}
-	return 0;
+	if (cfg->preset == PERF_CONCURRENCY_RAMP) {
+		if (cfg->allocations == 0)
+			cfg->allocations = DEFAULT_RAMP;
+		cfg->warmup_s = 0; /* every allocation counts */
+	} else if (cfg->allocations != 0) {
+		fprintf(stderr, "turnpike-perf: --allocations is for --preset concurrency-ramp\n");
+		return -EINVAL;
+	}
+	return check_dpdk_args(cfg);
 }
 
 /* The per-stream rate and the RTP payload size of this preset. */
@@ -339,6 +451,28 @@ run_max_pps(struct perf_run *run, const struct perf_cfg *cfg, uint64_t rate, uns
 	return 0;
 }
 
+static void
+close_io(struct perf_cfg *cfg)
+{
+#ifdef PERF_HAVE_DPDK
+	if (cfg->dpdk != NULL) {
+		struct perf_dpdk_stats st;
+
+		perf_dpdk_get_stats(cfg->dpdk, &st);
+		if (!cfg->quiet)
+			fprintf(stderr, "turnpike-perf: DPDK port: %llu frames in, %llu out, %llu "
+				"echoed, %llu dropped on send, %llu ignored, %llu ARP\n",
+				(unsigned long long)st.rx_frames, (unsigned long long)st.tx_frames,
+				(unsigned long long)st.echoed, (unsigned long long)st.tx_dropped,
+				(unsigned long long)st.ignored, (unsigned long long)st.arp);
+		perf_dpdk_close(cfg->dpdk);
+		cfg->dpdk = NULL;
+	}
+#else
+	(void)cfg;
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -372,10 +506,21 @@ main(int argc, char **argv)
 	if (!cfg.quiet)
 		fprintf(stderr, "turnpike-perf: %s, setting up %u client(s) against %s\n",
 			cfg.preset_name, cfg.clients, cfg.server_str);
+#ifdef PERF_HAVE_DPDK
+	if (cfg.io == PERF_IO_DPDK) {
+		rc = perf_dpdk_open(cfg.eal, &cfg.dpdk_ip, &cfg.server, &cfg.dpdk, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "turnpike-perf: DPDK: %s\n", err[0] ? err : strerror(-rc));
+			perf_dpdk_close(cfg.dpdk);
+			return 1;
+		}
+	}
+#endif
 	rc = perf_udp_setup(&cfg, &run, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "turnpike-perf: set-up failed: %s\n", err[0] ? err : strerror(-rc));
 		perf_udp_teardown(run);
+		close_io(&cfg);
 		return 1;
 	}
 	perf_result_init(&res);
@@ -385,6 +530,7 @@ main(int argc, char **argv)
 		rc = perf_udp_measure(run, rate, payload, cfg.warmup_s, cfg.duration_s, &res,
 				      progress);
 	perf_udp_teardown(run);
+	close_io(&cfg);
 	if (rc != 0) {
 		fprintf(stderr, "turnpike-perf: run failed: %s\n", strerror(-rc));
 		perf_result_free(&res);
@@ -395,8 +541,12 @@ main(int argc, char **argv)
 		fprintf(stderr, "turnpike-perf: cannot write %s: %s\n", cfg.json_path, strerror(-rc));
 		status = 1;
 	}
-	if (cfg.csv_path != NULL && (rc = perf_report_csv(&res, cfg.csv_path)) != 0) {
+	if (cfg.csv_path != NULL && (rc = perf_report_csv(&cfg, &res, cfg.csv_path)) != 0) {
 		fprintf(stderr, "turnpike-perf: cannot write %s: %s\n", cfg.csv_path, strerror(-rc));
+		status = 1;
+	}
+	if (cfg.cdf_path != NULL && (rc = perf_report_cdf(&res, cfg.cdf_path)) != 0) {
+		fprintf(stderr, "turnpike-perf: cannot write %s: %s\n", cfg.cdf_path, strerror(-rc));
 		status = 1;
 	}
 	perf_result_free(&res);
