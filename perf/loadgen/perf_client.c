@@ -17,6 +17,7 @@
 #define RECV_MAX 65536
 #define STRAY_MAX 64
 #define ROUNDS_MAX 3
+#define NEW_PORT_TRIES 8
 
 static int64_t
 now_ms(void)
@@ -206,6 +207,7 @@ request(const struct perf_cfg *cfg, struct perf_session *s, enum op op, uint16_t
 		if (r.error == 0)
 			break;
 		if (!r.retry) {
+			s->last_error = r.error;
 			snprintf(s->last, sizeof(s->last), "%s: error %u %s", names[op], r.error,
 				 r.reason);
 			return -EPROTO;
@@ -246,11 +248,40 @@ perf_session_check_realm(const struct perf_cfg *cfg, struct perf_session *s)
 	return 0;
 }
 
+/* A new ephemeral port for a kernel session whose 5-tuple the server
+ * still holds: the client keeps its realm and nonce, not the transaction. */
+static int
+new_port(const struct perf_cfg *cfg, struct perf_session *s)
+{
+	int fd = udp_connect(&cfg->server), rc;
+
+	if (fd < 0)
+		return fd;
+	close(s->fd);
+	s->fd = fd;
+	memset(s->c.tid, 0, sizeof(s->c.tid));
+	s->c.method = 0;
+	rc = udp_local_addr(s->fd, &s->local);
+	if (rc != 0)
+		snprintf(s->last, sizeof(s->last), "local address: %s", strerror(-rc));
+	return rc;
+}
+
 int
 perf_session_allocate(const struct perf_cfg *cfg, struct perf_session *s)
 {
 	int rc = request(cfg, s, OP_ALLOCATE, 0, NULL, cfg->retries);
 
+	/* 437: the server keeps an allocation on this 5-tuple, e.g. one an
+	 * earlier run (alloc-rate on coturn) left on the same ephemeral
+	 * port. Another port is another client; try a few. */
+	for (int i = 0; i < NEW_PORT_TRIES && rc == -EPROTO && s->last_error == 437 && s->fd >= 0;
+	     i++) {
+		s->last_error = 0;
+		rc = new_port(cfg, s);
+		if (rc == 0)
+			rc = request(cfg, s, OP_ALLOCATE, 0, NULL, cfg->retries);
+	}
 	if (rc == 0)
 		rc = perf_session_check_realm(cfg, s);
 	return rc;

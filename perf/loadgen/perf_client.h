@@ -32,6 +32,7 @@ struct perf_session {
 	struct stun_addr local, relay;
 	bool allocated;
 	bool have_client;
+	uint16_t last_error; /* the last ERROR-CODE answered, 0 if none */
 	char last[160]; /* what went wrong last, for messages */
 };
 

@@ -733,8 +733,11 @@ worker_main(void *arg)
 		for (unsigned int i = 0; i < w->n_st && sending; i++) {
 			struct stream *s = w->st[i];
 
+			/* A fresh clock per stream: the SRTP work for the
+			 * streams before it is the generator's time, not the
+			 * relay's, and must not count as latency. */
 			if (run->mode == MODE_MEDIA)
-				send_media(w, s, now, measured);
+				send_media(w, s, now_ns(), measured);
 			else if (run->mode == MODE_BINDING)
 				send_binding(w, s, now, measured);
 			else
@@ -988,6 +991,12 @@ reset_for_run(struct perf_run *run, uint64_t rate, uint64_t now)
 		s->inflight = 0;
 		s->last_rx_ns = now;
 		perf_rate_init(&s->rate, rate, burst, now);
+		/* Spread the streams' first packets over one period: in
+		 * step, N calls would send N packets in the same instant
+		 * every period, and the generator's own SRTP work on that
+		 * burst would show up as relay latency. Real calls are
+		 * not in phase either. */
+		s->rate.credit = 1000000000ull * (i + 1) / run->n_streams;
 	}
 	for (unsigned int t = 0; t < run->n_w; t++) {
 		struct worker *w = &run->w[t];
