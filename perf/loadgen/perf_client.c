@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "perf_clock.h"
 #include "perf_dpdk.h"
 #include "udp_util.h"
 
@@ -22,10 +23,7 @@
 static int64_t
 now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)(perf_now_ns() / 1000000);
 }
 
 int

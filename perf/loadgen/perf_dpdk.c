@@ -3,6 +3,7 @@
  * DPDK I/O of turnpike-perf: see perf_dpdk.h.
  */
 #include "perf_dpdk.h"
+#include "perf_clock.h"
 
 #include <errno.h>
 #include <stdbool.h>
@@ -43,15 +44,6 @@ struct perf_dpdk {
 	bool eal_up;
 	struct perf_dpdk_stats st;
 };
-
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static uint32_t
 ip4_of(const struct stun_addr *a)
@@ -232,7 +224,7 @@ poll_once(struct perf_dpdk *d, perf_dpdk_rx_fn *fn, void *ctx, uint32_t server_i
 
 	if (n == 0)
 		return 0;
-	now = now_ns();
+	now = perf_now_ns();
 	d->st.rx_frames += n;
 	for (unsigned int i = 0; i < n; i++) {
 		struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m[i], struct rte_ether_hdr *);

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "perf_client.h"
+#include "perf_clock.h"
 #include "perf_dpdk.h"
 #include "perf_hist.h"
 #include "perf_media.h"
@@ -128,15 +129,6 @@ churning(const struct perf_run *run)
 	return run->mode == MODE_CHURN || run->mode == MODE_RAMP;
 }
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 sleep_ns(uint64_t ns)
 {
@@ -203,7 +195,7 @@ sample(struct worker *w, uint64_t lat_ns)
 {
 	perf_hist_add(&w->total, lat_ns);
 	if (w->n_samples == SAMPLES)
-		publish(w, now_ns(), w->pub_phase);
+		publish(w, perf_now_ns(), w->pub_phase);
 	w->samples[w->n_samples++] = lat_ns;
 }
 
@@ -662,7 +654,7 @@ rx_stream(struct worker *w, struct stream *s)
 		n = recvmmsg(s->sess.fd, m, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		now = now_ns();
+		now = perf_now_ns();
 		for (int i = 0; i < n; i++) {
 			uint8_t *b = w->rx + (size_t)i * BUF_SIZE;
 			size_t len = m[i].msg_len;
@@ -724,7 +716,7 @@ worker_main(void *arg)
 			"going on without a mempool cache\n");
 #endif
 	while ((ph = atomic_load(&run->phase)) != PH_STOP) {
-		uint64_t now = now_ns();
+		uint64_t now = perf_now_ns();
 		bool sending = ph == PH_WARMUP || ph == PH_MEASURE;
 		bool measured = ph == PH_MEASURE;
 		int n;
@@ -737,7 +729,7 @@ worker_main(void *arg)
 			 * streams before it is the generator's time, not the
 			 * relay's, and must not count as latency. */
 			if (run->mode == MODE_MEDIA)
-				send_media(w, s, now_ns(), measured);
+				send_media(w, s, perf_now_ns(), measured);
 			else if (run->mode == MODE_BINDING)
 				send_binding(w, s, now, measured);
 			else
@@ -751,7 +743,7 @@ worker_main(void *arg)
 			for (unsigned int r = 0; r < RX_ROUNDS; r++)
 				if (perf_dpdk_poll(run->dpdk, rx_dpdk, w) == 0)
 					break;
-			publish(w, now_ns(), ph);
+			publish(w, perf_now_ns(), ph);
 			continue;
 		}
 #endif
@@ -764,9 +756,9 @@ worker_main(void *arg)
 			else
 				rx_peer(w, w->pfd[i].fd);
 		}
-		publish(w, now_ns(), ph);
+		publish(w, perf_now_ns(), ph);
 	}
-	publish(w, now_ns() + LOST_EVERY_NS, PH_STOP);
+	publish(w, perf_now_ns() + LOST_EVERY_NS, PH_STOP);
 #ifdef PERF_HAVE_DPDK
 	if (run->dpdk != NULL)
 		perf_dpdk_thread_leave();
@@ -886,7 +878,7 @@ perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, siz
 		run->streams[i].sess.fd = -1;
 	run->n_streams = cfg->clients;
 	if (getrandom(&ssrc_base, sizeof(ssrc_base), 0) != (ssize_t)sizeof(ssrc_base))
-		ssrc_base = (uint32_t)now_ns();
+		ssrc_base = (uint32_t)perf_now_ns();
 
 	for (unsigned int t = 0; t < run->n_w; t++) {
 		struct worker *w = &run->w[t];
@@ -1063,7 +1055,7 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 	/* The server's memory before the first measured allocation. */
 	if (run->mode == MODE_RAMP && cfg->server_pid > 0)
 		res->has_memory = perf_proc_rss_kb(cfg->server_pid, &res->rss_start_kb) == 0;
-	t0 = now_ns();
+	t0 = perf_now_ns();
 	reset_for_run(run, rate, t0);
 	/* Always start unmeasured: only what is sent after the switch below
 	 * counts, so no counter has to be zeroed under the threads' feet. */
@@ -1080,7 +1072,7 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 	if (warmup_s > 0)
 		sleep_ns((uint64_t)(warmup_s * 1e9));
 	collect(run, &prev, NULL); /* what warm-up published (errors only) */
-	tm = now_ns();
+	tm = perf_now_ns();
 	atomic_store(&run->phase, PH_MEASURE);
 	end = tm + (uint64_t)(duration_s * 1e9);
 	tick = tm;
@@ -1090,7 +1082,7 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 		uint64_t now;
 
 		tick = tick + 1000000000ull < end ? tick + 1000000000ull : end;
-		now = now_ns();
+		now = perf_now_ns();
 		if (tick > now)
 			sleep_ns(tick - now);
 		collect(run, &cur, ivl);
@@ -1115,14 +1107,14 @@ perf_udp_measure(struct perf_run *run, uint64_t rate, unsigned int payload, doub
 	}
 	if (progress)
 		fputc('\n', stderr);
-	res->duration_s = (double)(now_ns() - tm) / 1e9;
+	res->duration_s = (double)(perf_now_ns() - tm) / 1e9;
 	atomic_store(&run->phase, PH_DRAIN);
 	/* Let what is in flight come back: up to 500 ms, or a full
 	 * transaction timeout cycle for alloc-rate. */
-	drain_end = now_ns() + (churning(run) ?
+	drain_end = perf_now_ns() + (churning(run) ?
 			(uint64_t)cfg->timeout_ms * 1000000ull * (uint64_t)(cfg->retries + 1) :
 			500000000ull);
-	while (now_ns() < drain_end) {
+	while (perf_now_ns() < drain_end) {
 		collect(run, &cur, NULL);
 		/* Judge only once every worker has finished a loop in the drain
 		 * phase: before that its last sends may not be published. */
