@@ -104,16 +104,16 @@ common=(--io dpdk --eal "$eal" --server 198.18.0.2:3478 --peer-addr 198.18.100.1
 	--warmup 0.5 --quiet)
 rc=0
 
-# run PRESET ARGS...: one turnpike-perf run against a fresh dataplane,
-# JSON in $tmp/PRESET.json.
+# [AS=NAME] run PRESET ARGS...: one turnpike-perf run against a fresh
+# dataplane, JSON in $tmp/NAME.json (NAME defaults to PRESET).
 run() {
-	local name=$1
+	local preset=$1 name=${AS:-$1}
 	shift
 	echo "== $name"
 	dp_start "$name"
 	# The ramp reads the server's VmRSS for bytes per allocation.
-	[ "$name" != concurrency-ramp ] || set -- "$@" --server-pid "$dp_pid"
-	"$PERF" "${common[@]}" --preset "$name" --json "$tmp/$name.json" "$@" \
+	[ "$preset" != concurrency-ramp ] || set -- "$@" --server-pid "$dp_pid"
+	"$PERF" "${common[@]}" --preset "$preset" --json "$tmp/$name.json" "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err" &
 	perf_pid=$!
 	local st=0
@@ -139,6 +139,7 @@ run alloc-rate
 run relay-audio --peers 2
 run relay-video --bitrate 500000
 run max-pps --rate 500
+AS=max-pps-sink run max-pps --rate 500 --peer-mode sink
 run concurrency-ramp --allocations "$RAMP" --duration 30
 
 python3 - "$tmp" "$RAMP" <<'PY' || rc=1
@@ -152,7 +153,7 @@ def check(name, cond, what):
         bad.append(f"{name}: expected {what}")
 
 for name in ["binding-flood", "alloc-rate", "relay-audio", "relay-video", "max-pps",
-             "concurrency-ramp"]:
+             "max-pps-sink", "concurrency-ramp"]:
     try:
         with open(os.path.join(tmp, name + ".json")) as f:
             j = json.load(f)
@@ -160,7 +161,9 @@ for name in ["binding-flood", "alloc-rate", "relay-audio", "relay-video", "max-p
         bad.append(f"{name}: no readable JSON ({e})")
         continue
     g = lambda k: j.get(k, 0) or 0
-    check(name, j.get("preset") == name, f"preset {name}, got {j.get('preset')}")
+    preset = name.removesuffix("-sink")
+    check(name, j.get("preset") == preset, f"preset {preset}, got {j.get('preset')}")
+    check(name, j.get("io") == "dpdk", f"io dpdk, got {j.get('io')}")
     check(name, g("srtp_failures") == 0, f"srtp_failures 0, got {j.get('srtp_failures')}")
     check(name, g("bad_packets") == 0, f"bad_packets 0, got {j.get('bad_packets')}")
     if name == "concurrency-ramp":
@@ -177,7 +180,9 @@ for name in ["binding-flood", "alloc-rate", "relay-audio", "relay-video", "max-p
     if name == "alloc-rate":
         check(name, g("allocations") > 0, f"allocations > 0, got {j.get('allocations')}")
         check(name, g("failures") == 0, f"failures 0, got {j.get('failures')}")
-    if name == "max-pps":
+    if name == "max-pps-sink":
+        check(name, j.get("peer_mode") == "sink", f"peer_mode sink, got {j.get('peer_mode')}")
+    if preset == "max-pps":
         check(name, g("max_pps_at_0_1pct_loss") > 0,
               f"max_pps_at_0_1pct_loss > 0, got {j.get('max_pps_at_0_1pct_loss')}")
 

@@ -50,6 +50,7 @@ struct perf_cfg {
 	struct stun_addr peer_addr; /* family 0: the client side's address */
 	const char *json_path, *csv_path, *cdf_path;
 	bool quiet;
+	bool sink;                /* peers count what arrives and send nothing back */
 	int timeout_ms;           /* per transaction attempt */
 	int retries;
 	/* concurrency-ramp */

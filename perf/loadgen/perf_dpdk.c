@@ -40,6 +40,7 @@ struct perf_dpdk {
 	uint32_t self_ip;            /* network order */
 	uint32_t peer_lo, n_peers;   /* host order */
 	uint16_t peer_port;
+	bool echo;                   /* peers answer; else their datagrams go to the callback */
 	char *argv_buf;
 	bool eal_up;
 	struct perf_dpdk_stats st;
@@ -245,7 +246,7 @@ poll_once(struct perf_dpdk *d, perf_dpdk_rx_fn *fn, void *ctx, uint32_t server_i
 			   (ulen = rte_be_to_cpu_16(udp->dgram_len)) < sizeof(*udp) ||
 			   ulen > m[i]->data_len - sizeof(*eth) - sizeof(*ip)) {
 			d->st.ignored++; /* IPv6, ICMP, fragments, truncated frames */
-		} else if (echo(d, m[i], ip, udp)) {
+		} else if (d->echo && echo(d, m[i], ip, udp)) {
 			d->st.echoed++;
 			back[n_back++] = m[i];
 			continue;
@@ -399,8 +400,9 @@ perf_dpdk_open(const char *eal_args, const struct stun_addr *self, const struct 
 }
 
 void
-perf_dpdk_set_peers(struct perf_dpdk *d, const struct stun_addr *first, unsigned int n)
+perf_dpdk_set_peers(struct perf_dpdk *d, const struct stun_addr *first, unsigned int n, bool echo)
 {
+	d->echo = echo;
 	d->peer_lo = rte_be_to_cpu_32(ip4_of(first));
 	d->n_peers = n;
 	d->peer_port = first->port;

@@ -29,6 +29,7 @@
 #ifndef PERF_DPDK_H
 #define PERF_DPDK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,8 +57,11 @@ typedef void perf_dpdk_rx_fn(void *ctx, const struct stun_addr *dst, uint8_t *pa
 int perf_dpdk_open(const char *eal_args, const struct stun_addr *self,
 		   const struct stun_addr *server, struct perf_dpdk **out, char *err, size_t errlen);
 void perf_dpdk_close(struct perf_dpdk *d);
-/* Echo peers: @n addresses from @first upwards (same port). */
-void perf_dpdk_set_peers(struct perf_dpdk *d, const struct stun_addr *first, unsigned int n);
+/* Peers: @n addresses from @first upwards (same port). With @echo they
+ * answer inside perf_dpdk_poll; without, their datagrams go to the
+ * callback like a client's (sink peers). */
+void perf_dpdk_set_peers(struct perf_dpdk *d, const struct stun_addr *first, unsigned int n,
+			 bool echo);
 /* Send @n datagrams from @src to @dst; returns how many the port took. */
 unsigned int perf_dpdk_send(struct perf_dpdk *d, const struct stun_addr *src,
 			    const struct stun_addr *dst, uint8_t *const *bufs, const int *lens,

@@ -51,7 +51,8 @@
 
 enum phase { PH_WARMUP, PH_MEASURE, PH_DRAIN, PH_STOP };
 enum mode { MODE_BINDING, MODE_CHURN, MODE_MEDIA, MODE_RAMP };
-enum churn { CH_IDLE, CH_ALLOC, CH_REFRESH };
+/* alloc-rate's round: Allocate, Refresh (keep it), Refresh 0 (delete). */
+enum churn { CH_IDLE, CH_ALLOC, CH_KEEP, CH_REFRESH };
 
 struct stream {
 	struct perf_session sess;
@@ -110,6 +111,8 @@ struct perf_run {
 	enum mode mode;
 	struct perf_dpdk *dpdk;      /* NULL: kernel sockets */
 	uint32_t client_base;        /* DPDK: client i is client_base + i, host order */
+	uint32_t peer_base;          /* DPDK: echo/sink peer j is peer_base + j, host order */
+	uint32_t ssrc_base;          /* stream i sends SSRC ssrc_base + i */
 	_Atomic uint64_t ramp_started; /* concurrency-ramp: Allocates begun */
 	_Atomic unsigned int ramp_full;  /* the error that ended the ramp (508, 486), or 0 */
 	struct stream *streams;
@@ -443,6 +446,8 @@ churn_next(struct worker *w, struct stream *s, uint64_t now, enum churn next)
 	s->state = next;
 	if (next == CH_ALLOC)
 		s->req_len = turn_client_allocate(&s->sess.c, NULL, s->req, sizeof(s->req));
+	else if (next == CH_KEEP) /* no LIFETIME: the server's default */
+		s->req_len = turn_client_refresh(&s->sess.c, false, 0, s->req, sizeof(s->req));
 	else
 		s->req_len = turn_client_refresh(&s->sess.c, true, 0, s->req, sizeof(s->req));
 	churn_send(w, s, now);
@@ -509,7 +514,7 @@ churn_answer(struct worker *w, struct stream *s, const uint8_t *buf, size_t len,
 			s->sess.allocated = true;
 			if (s->op_measured)
 				sample(w, now - s->op_start_ns);
-			churn_next(w, s, now, CH_REFRESH);
+			churn_next(w, s, now, CH_KEEP);
 		} else if (r.retry) {
 			churn_next(w, s, now, CH_ALLOC);
 		} else if (w->run->mode == MODE_RAMP && (r.error == 508 || r.error == 486)) {
@@ -529,6 +534,18 @@ churn_answer(struct worker *w, struct stream *s, const uint8_t *buf, size_t len,
 		}
 		return;
 	}
+	if (s->state == CH_KEEP) {
+		if (r.error == 0) {
+			churn_next(w, s, now, CH_REFRESH);
+		} else if (r.retry) {
+			churn_next(w, s, now, CH_KEEP);
+		} else {
+			if (s->op_measured)
+				w->local.failures++;
+			churn_end(w, s, false); /* left to expire on the server */
+		}
+		return;
+	}
 	if (r.error == 0 || r.error == 437) {
 		s->sess.allocated = false;
 		if (s->op_measured && r.error == 0)
@@ -545,21 +562,13 @@ churn_answer(struct worker *w, struct stream *s, const uint8_t *buf, size_t len,
 
 /* ---- receiving ---- */
 
+/* One of @s's media packets, back at the client (echo) or at a sink peer. */
 static void
-rx_media(struct worker *w, struct stream *s, uint8_t *buf, size_t len, uint64_t now)
+check_media(struct worker *w, struct stream *s, uint8_t *pkt, size_t len, uint64_t now)
 {
-	struct turn_client_data d;
 	struct perf_media_info info;
-	int rc = turn_client_parse_data(buf, len, &d);
+	int rc = perf_media_check(&s->media, pkt, len, &info);
 
-	if (rc == -ENOMSG)
-		return; /* a late STUN response */
-	if (rc != 0 || d.kind != TURN_CLIENT_CHANNELDATA) {
-		w->local.bad++;
-		return;
-	}
-	/* The payload lies inside our own receive buffer: unprotect it there. */
-	rc = perf_media_check(&s->media, buf + (d.payload - buf), d.len, &info);
 	if (rc == -EACCES) {
 		w->local.srtp_failures++;
 		return;
@@ -577,6 +586,46 @@ rx_media(struct worker *w, struct stream *s, uint8_t *buf, size_t len, uint64_t 
 	count_seq(w, s, info.seq);
 	if (now >= info.send_ns)
 		sample(w, now - info.send_ns);
+}
+
+static void
+rx_media(struct worker *w, struct stream *s, uint8_t *buf, size_t len, uint64_t now)
+{
+	struct turn_client_data d;
+	int rc = turn_client_parse_data(buf, len, &d);
+
+	if (rc == -ENOMSG)
+		return; /* a late STUN response */
+	if (rc != 0 || d.kind != TURN_CLIENT_CHANNELDATA) {
+		w->local.bad++;
+		return;
+	}
+	/* The payload lies inside our own receive buffer: unprotect it there. */
+	check_media(w, s, buf + (d.payload - buf), d.len, now);
+}
+
+/*
+ * A datagram at a sink peer: the relayed RTP/SRTP packet itself. Its
+ * SSRC names the stream, which must be one of this worker's (a worker's
+ * streams bind channels to its own peers only), so no other thread
+ * touches that stream's state.
+ */
+static void
+rx_sink(struct worker *w, uint8_t *pkt, size_t len, uint64_t now)
+{
+	struct perf_run *run = w->run;
+	uint32_t i;
+
+	if (len < PERF_RTP_HDR) {
+		w->local.bad++;
+		return;
+	}
+	i = stun_rd32(pkt + 8) - run->ssrc_base;
+	if (i >= run->n_streams || &run->w[i % run->n_w] != w) {
+		w->local.bad++;
+		return;
+	}
+	check_media(w, &run->streams[i], pkt, len, now);
 }
 
 static void
@@ -624,6 +673,11 @@ rx_dpdk(void *ctx, const struct stun_addr *dst, uint8_t *payload, size_t len, ui
 	struct stream *s;
 
 	memcpy(&ip, dst->ip, 4);
+	if (run->cfg->sink && ntohl(ip) - run->peer_base < run->cfg->peers &&
+	    dst->port == PERF_DPDK_PEER_PORT) {
+		rx_sink(w, payload, len, now);
+		return;
+	}
 	ip = ntohl(ip) - run->client_base;
 	if (ip >= run->n_streams)
 		return; /* not one of ours (perf_dpdk counts what it cannot parse) */
@@ -692,6 +746,15 @@ rx_peer(struct worker *w, int fd)
 		n = recvmmsg(fd, m, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		if (w->run->cfg->sink) {
+			uint64_t now = perf_now_ns();
+
+			for (int i = 0; i < n; i++)
+				rx_sink(w, w->rx + (size_t)i * BUF_SIZE, m[i].msg_len, now);
+			if (n < BATCH)
+				return;
+			continue;
+		}
 		for (int i = 0; i < n; i++)
 			iov[i].iov_len = m[i].msg_len;
 		(void)sendmmsg(fd, m, (unsigned int)n, MSG_DONTWAIT);
@@ -839,8 +902,9 @@ dpdk_peers(struct perf_run *run, struct worker *w)
 		memcpy(w->peer[j].ip, &ip, 4);
 		w->peer[j].port = PERF_DPDK_PEER_PORT;
 	}
+	run->peer_base = ntohl(base);
 #ifdef PERF_HAVE_DPDK
-	perf_dpdk_set_peers(run->dpdk, &w->peer[0], cfg->peers);
+	perf_dpdk_set_peers(run->dpdk, &w->peer[0], cfg->peers, !cfg->sink);
 #endif
 	return 0;
 }
@@ -879,6 +943,7 @@ perf_udp_setup(const struct perf_cfg *cfg, struct perf_run **out, char *err, siz
 	run->n_streams = cfg->clients;
 	if (getrandom(&ssrc_base, sizeof(ssrc_base), 0) != (ssize_t)sizeof(ssrc_base))
 		ssrc_base = (uint32_t)perf_now_ns();
+	run->ssrc_base = ssrc_base;
 
 	for (unsigned int t = 0; t < run->n_w; t++) {
 		struct worker *w = &run->w[t];

@@ -53,7 +53,8 @@ usage(FILE *f)
 		"           [--rest-user U]) [--realm R] --preset NAME [--clients N] [--peers M]\n"
 		"           [--duration S] [--warmup S] [--rate PPS_PER_STREAM | --bitrate BPS_PER_STREAM]\n"
 		"           [--size BYTES] [--threads T] [--peer-addr ADDR] [--json FILE] [--csv FILE]\n"
-		"           [--cdf FILE] [--allocations N] [--server-pid PID] [--quiet]\n"
+		"           [--cdf FILE] [--allocations N] [--server-pid PID] [--peer-mode echo|sink]\n"
+		"           [--quiet]\n"
 		"           [--io udp | --io dpdk --eal \"EAL ARGS\" [--dpdk-ip ADDR] [--client-net ADDR]]\n"
 		"presets: binding-flood alloc-rate relay-audio relay-video max-pps concurrency-ramp\n"
 		"defaults: port %d, 10 clients, 1 peer each, 10 s after 1 s warm-up, 1 thread;\n"
@@ -107,7 +108,7 @@ enum {
 	O_SERVER = 256, O_USER, O_PASSWORD, O_REST_SECRET, O_REST_USER, O_REALM, O_PRESET,
 	O_CLIENTS, O_PEERS, O_DURATION, O_WARMUP, O_RATE, O_BITRATE, O_SIZE, O_THREADS,
 	O_PEER_ADDR, O_JSON, O_CSV, O_QUIET, O_IO, O_EAL, O_DPDK_IP, O_CLIENT_NET, O_ALLOCATIONS,
-	O_SERVER_PID, O_CDF,
+	O_SERVER_PID, O_CDF, O_PEER_MODE,
 };
 
 static int
@@ -185,6 +186,7 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 		{ "allocations", required_argument, NULL, O_ALLOCATIONS },
 		{ "server-pid", required_argument, NULL, O_SERVER_PID },
 		{ "cdf", required_argument, NULL, O_CDF },
+		{ "peer-mode", required_argument, NULL, O_PEER_MODE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -266,6 +268,14 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 		case O_JSON: cfg->json_path = optarg; break;
 		case O_CSV: cfg->csv_path = optarg; break;
 		case O_CDF: cfg->cdf_path = optarg; break;
+		case O_PEER_MODE:
+			if (strcmp(optarg, "echo") != 0 && strcmp(optarg, "sink") != 0) {
+				fprintf(stderr, "turnpike-perf: --peer-mode wants echo or sink, got "
+						"\"%s\"\n", optarg);
+				return -EINVAL;
+			}
+			cfg->sink = strcmp(optarg, "sink") == 0;
+			break;
 		case O_QUIET: cfg->quiet = true; break;
 		case O_IO:
 			if (strcmp(optarg, "udp") == 0) {
@@ -336,6 +346,11 @@ parse_args(int argc, char **argv, struct perf_cfg *cfg)
 	}
 	if (cfg->peer_addr.family != 0 && cfg->peer_addr.family != cfg->server.family) {
 		fprintf(stderr, "turnpike-perf: --peer-addr must be of the server's family\n");
+		return -EINVAL;
+	}
+	if (cfg->sink && cfg->preset != PERF_RELAY_AUDIO && cfg->preset != PERF_RELAY_VIDEO &&
+	    cfg->preset != PERF_MAX_PPS) {
+		fprintf(stderr, "turnpike-perf: --peer-mode sink is for the relay presets and max-pps\n");
 		return -EINVAL;
 	}
 	if (cfg->preset == PERF_CONCURRENCY_RAMP) {

@@ -79,8 +79,8 @@ perf_report_text(FILE *f, const struct perf_cfg *cfg, const struct perf_result *
 		(unsigned long long)r->srtp_failures, (unsigned long long)r->bad,
 		r->duration_s > 0 ? (double)r->received / r->duration_s : 0.0);
 	if (r->has_latency && h->count > 0)
-		fprintf(f, "  latency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f"
-			   "  (%llu samples)\n",
+		fprintf(f, "  %slatency us: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f"
+			   "  (%llu samples)\n", cfg->sink ? "one-way " : "",
 			us(perf_hist_percentile(h, 50)), us(perf_hist_percentile(h, 90)),
 			us(perf_hist_percentile(h, 99)), us(perf_hist_percentile(h, 99.9)),
 			us(h->max), (unsigned long long)h->count);
@@ -236,6 +236,10 @@ perf_report_json(const struct perf_cfg *cfg, const struct perf_result *r, const 
 	json_str(f, cfg->server_str);
 	fprintf(f, ", \"clients\": %u, \"peers\": %u, \"threads\": %u, \"duration_s\": %.3f",
 		cfg->clients, cfg->peers, cfg->threads, r->duration_s);
+	fprintf(f, ", \"io\": \"%s\"", cfg->io == PERF_IO_DPDK ? "dpdk" : "udp");
+	if (cfg->preset == PERF_RELAY_AUDIO || cfg->preset == PERF_RELAY_VIDEO ||
+	    cfg->preset == PERF_MAX_PPS)
+		fprintf(f, ", \"peer_mode\": \"%s\"", cfg->sink ? "sink" : "echo");
 	fprintf(f, ", \"sent\": %llu, \"received\": %llu, \"lost\": %llu, \"loss_ratio\": %.6f",
 		(unsigned long long)r->sent, (unsigned long long)r->received,
 		(unsigned long long)r->lost, ratio(r->lost, r->sent));
