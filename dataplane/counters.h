@@ -56,7 +56,10 @@
 	X(exception_fwd_pkts) X(exception_proxy_replies)                                       \
 	/* Several workers (handoff.c): frames handed to their owner and taken                 \
 	 * from other workers; neighbour news sent to and applied from them. */                 \
-	X(handoff_out) X(handoff_in) X(neigh_pushed) X(neigh_received)
+	X(handoff_out) X(handoff_in) X(neigh_pushed) X(neigh_received)                          \
+	/* Relayed datagrams to one of our own relay addresses, turned round                   \
+	 * inside (udp_hairpin: both parties of a call relaying through us). */                   \
+	X(hairpin_pkts)
 /* (allocations_active_udp4/udp6: live allocations by the client's address
  * family; ctl_events_dropped: allocation events lost to a full worker
  * ring. See DP_COUNTERS_EXTRA.) */

@@ -105,6 +105,7 @@ struct worker {
 	struct dp_port *exc;       /* the kernel exception port (queue 0), or NULL */
 	bool exc_elsewhere;        /* there is one, owned by worker 0 (not this one) */
 	bool in_handoff;           /* running frames another worker handed over */
+	bool in_hairpin;           /* running a hairpinned datagram (udp_hairpin) */
 	bool yield_idle;           /* shares its CPU: yield after idle polls */
 	const struct dp_steer *steer; /* NULL with one worker */
 	const struct dp_net *net;

@@ -71,6 +71,17 @@ void net_prepare(struct dp_net *n);
 bool net_is_listen_address(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 /* One of relay.addresses. */
 bool net_is_relay_address(const struct dp_net *n, uint8_t family, const uint8_t *ip);
+/*
+ * A frame another worker handed over whose source is one of our relay
+ * addresses: a hairpinned datagram (udp_hairpin). Anything from the wire
+ * with such a source was dropped as bad_source by the worker that got
+ * it, before it could be handed over, so only hairpins pass this.
+ */
+static inline bool
+net_is_hairpin(const struct worker *w, uint8_t family, const uint8_t *src)
+{
+	return w->in_handoff && net_is_relay_address(w->net, family, src);
+}
 /* A listen address or a relay address. */
 bool net_is_local(const struct dp_net *n, uint8_t family, const uint8_t *ip);
 bool net_on_link(const struct dp_net *n, uint8_t family, const uint8_t *ip);
@@ -119,6 +130,18 @@ void udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void 
  * writes the headers from @src to @dst and sends. @dsum: the folded sum
  * of the UDP data if known (l4sum.h), else -1. Returns eth_output's
  * answer: 0 if queued, else dropped and counted. */
+/*
+ * A datagram relayed to one of our own relay addresses (both parties of a
+ * call relaying through this appliance): it never leaves; headers are
+ * written as for the wire and it comes back in through udp_input as peer
+ * data, handed to the worker owning the destination port if that is
+ * another. @m's data starts where the Ethernet header goes, as for
+ * udp_output.
+ */
+void udp_hairpin(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
+		 const struct stun_addr *dst);
+/* True if @dst is one of our relayed transport addresses (a hairpin). */
+bool udp_is_hairpin_dst(const struct worker *w, const struct stun_addr *dst);
 int udp_output(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 	       const struct stun_addr *dst, bool df, int32_t dsum);
 

@@ -30,6 +30,7 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 	struct rte_ipv4_hdr *ip;
 	uint16_t total, l4len;
 	uint8_t src[4], dst[4];
+	bool hairpin;
 
 	if (m->data_len < ETH_HLEN + IP4_HLEN) {
 		dp_drop(w, m, TP_DROP_IP_MALFORMED);
@@ -68,7 +69,8 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 	/* Never answer (or learn) a source that cannot be a host: a reply
 	 * would go to a group, the whole link or ourselves. */
 	memcpy(src, &ip->src_addr, 4);
-	if (net_is_bad_source(w->net, STUN_FAMILY_IPV4, src)) {
+	hairpin = net_is_hairpin(w, STUN_FAMILY_IPV4, src);
+	if (!hairpin && net_is_bad_source(w->net, STUN_FAMILY_IPV4, src)) {
 		dp_drop(w, m, TP_DROP_BAD_SOURCE);
 		return;
 	}
@@ -77,7 +79,7 @@ ipv4_input(struct worker *w, struct rte_mbuf *m)
 
 	/* A packet from an on-link address refreshes its neighbour entry,
 	 * so replies to clients never wait for ARP. */
-	if (net_on_link(w->net, STUN_FAMILY_IPV4, src) &&
+	if (!hairpin && net_on_link(w->net, STUN_FAMILY_IPV4, src) &&
 	    rte_is_unicast_ether_addr(&eth->src_addr))
 		neigh_learn(w->neigh, STUN_FAMILY_IPV4, src, &eth->src_addr, w->now_tsc);
 

@@ -49,7 +49,7 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	struct rte_ipv6_hdr *ip;
 	uint16_t plen;
-	bool multicast;
+	bool multicast, hairpin;
 
 	if (m->data_len < ETH_HLEN + IP6_HLEN) {
 		dp_drop(w, m, TP_DROP_IP_MALFORMED);
@@ -75,7 +75,8 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 	/* Never answer (or learn) a source that cannot be a host. "::" is
 	 * allowed for one thing only, the NS of duplicate address detection
 	 * (RFC 4861 7.1.1), whose other rules nd_input enforces. */
-	if (net_is_bad_source(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
+	hairpin = net_is_hairpin(w, STUN_FAMILY_IPV6, ip->src_addr);
+	if (!hairpin && net_is_bad_source(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
 	    !(ipv6_is_unspecified(ip->src_addr) && ip->proto == IPPROTO_ICMPV6 && plen >= 1 &&
 	      *(const uint8_t *)(ip + 1) == ND_TYPE_NS)) {
 		dp_drop(w, m, TP_DROP_BAD_SOURCE);
@@ -84,7 +85,8 @@ ipv6_input(struct worker *w, struct rte_mbuf *m)
 	rte_pktmbuf_trim(m, (uint16_t)(m->pkt_len - ETH_HLEN - IP6_HLEN - plen));
 
 	/* Learn on-link sources (not "::", which DAD uses). */
-	if (!ipv6_is_unspecified(ip->src_addr) && net_on_link(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
+	if (!hairpin && !ipv6_is_unspecified(ip->src_addr) &&
+	    net_on_link(w->net, STUN_FAMILY_IPV6, ip->src_addr) &&
 	    rte_is_unicast_ether_addr(&eth->src_addr))
 		neigh_learn(w->neigh, STUN_FAMILY_IPV6, ip->src_addr, &eth->src_addr, w->now_tsc);
 

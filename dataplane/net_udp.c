@@ -134,6 +134,73 @@ udp_input(struct worker *w, struct rte_mbuf *m, uint8_t family, const void *l3,
 	exception_output(w, m, TP_DROP_UDP_NO_SERVICE);
 }
 
+bool
+udp_is_hairpin_dst(const struct worker *w, const struct stun_addr *dst)
+{
+	const struct dp_net *n = w->net;
+
+	return dst->port >= n->relay_port_min && dst->port <= n->relay_port_max &&
+	       net_is_relay_address(n, dst->family, dst->ip);
+}
+
+void
+udp_hairpin(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
+	    const struct stun_addr *dst)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	uint8_t *l3 = (uint8_t *)(eth + 1);
+	uint16_t l3len = l3_hlen(dst->family);
+	uint16_t l4len = (uint16_t)(m->pkt_len - ETH_HLEN - l3len);
+	struct rte_udp_hdr *udp = (struct rte_udp_hdr *)(l3 + l3len);
+	bool was_handoff = w->in_handoff;
+
+	/* Turned round once at most: the peer path only ever sends to
+	 * clients, which are never our own addresses, so a second pass
+	 * would be a bug; drop rather than recurse. */
+	if (unlikely(w->in_hairpin)) {
+		dp_drop(w, m, TP_DROP_HANDOFF_LOOP);
+		return;
+	}
+	rte_ether_addr_copy(&w->port->mac, &eth->dst_addr);
+	rte_ether_addr_copy(&w->port->mac, &eth->src_addr);
+	udp->src_port = rte_cpu_to_be_16(src->port);
+	udp->dst_port = rte_cpu_to_be_16(dst->port);
+	udp->dgram_len = rte_cpu_to_be_16(l4len);
+	udp->dgram_cksum = 0;
+	/* Checksums in software and no rx verdict in the flags: the input
+	 * stages (here, or at the worker it is handed to) verify them as for
+	 * any frame. Rare enough not to matter. */
+	if (dst->family == STUN_FAMILY_IPV4) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+		memset(ip, 0, sizeof(*ip));
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3len + l4len));
+		ip->time_to_live = 64;
+		ip->next_proto_id = IPPROTO_UDP;
+		memcpy(&ip->src_addr, src->ip, 4);
+		memcpy(&ip->dst_addr, dst->ip, 4);
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
+	} else {
+		struct rte_ipv6_hdr *ip = (struct rte_ipv6_hdr *)l3;
+
+		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
+		ipv6_fill(ip, src->ip, dst->ip, IPPROTO_UDP, l4len, 64);
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip, udp);
+	}
+	m->ol_flags = 0;
+	w->cnt.hairpin_pkts++;
+	w->in_hairpin = true;
+	/* A new frame of ours, so it may be handed to the port's owner even
+	 * when the packet that caused it was itself handed to us. */
+	w->in_handoff = false;
+	udp_input(w, m, dst->family, l3, udp, l4len);
+	w->in_handoff = was_handoff;
+	w->in_hairpin = false;
+}
+
 /*
  * Write L3 and UDP headers in front of the payload already in @m (whose
  * data starts where the Ethernet header goes) and send. The UDP checksum

@@ -93,6 +93,13 @@ verdict_apply(struct worker *w, struct rte_mbuf *m, const struct turn_out *o,
 			dp_drop(w, m, TP_DROP_MBUF_LAYOUT);
 			return;
 		}
+		if (unlikely(udp_is_hairpin_dst(w, &o->dst))) {
+			/* The peer is another allocation of ours. */
+			w->cnt.tx_peer_pkts++;
+			w->cnt.tx_peer_bytes += o->payload_len;
+			udp_hairpin(w, m, &o->src, &o->dst);
+			return;
+		}
 		if (udp_output(w, m, &o->src, &o->dst, o->dont_fragment != 0, dsum) == 0) {
 			w->cnt.tx_peer_pkts++;
 			w->cnt.tx_peer_bytes += o->payload_len;

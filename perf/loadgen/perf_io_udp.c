@@ -415,9 +415,11 @@ churn_start(struct worker *w, struct stream *s, uint64_t now, bool measured)
 	if (s->state != CH_IDLE)
 		return;
 	if (w->run->mode == MODE_RAMP &&
-	    (atomic_load(&w->run->ramp_started) >= w->run->cfg->allocations ||
+	    (!measured || atomic_load(&w->run->ramp_started) >= w->run->cfg->allocations ||
 	     atomic_load(&w->run->ramp_full) != 0))
-		return; /* the target is built or in flight, or the server is full */
+		return; /* not yet counting (an allocation held then would not be
+			 * counted, yet take its place in the target), the target is
+			 * built or in flight, or the server is full */
 	if (perf_rate_take(&s->rate, now, 1) == 0)
 		return;
 	s->op_measured = measured;

@@ -44,6 +44,15 @@ tp_log "IPv6: REST credentials"
 probe --server "[2001:db8:1::2]:3478" --rest-secret demo-secret --rest-user probe \
 	binding allocate expired-rest relay "[2001:db8:1::1]:40001"
 
+# Two allocations relaying to each other (both relayed addresses are
+# ours): turned round inside the dataplane, in both families.
+tp_log "hairpin: allocation to allocation"
+hp0=$(tp_stat hairpin_pkts)
+probe --server 198.18.0.2 --user demo --password demo-pass hairpin
+probe --server "[2001:db8:1::2]:3478" --user demo --password demo-pass hairpin
+tp_stat_grew hairpin_pkts "$hp0" 400
+[ "$(tp_stat drop_bad_source)" -eq 0 ] || tp_fail "drop_bad_source: $(tp_stat drop_bad_source)"
+
 # Every scenario released what it allocated (Refresh 0), so a drain has
 # nothing to wait for: SIGUSR1 alone must end the process.
 tp_log "drain with no allocation left exits by itself"

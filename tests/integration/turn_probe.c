@@ -904,6 +904,101 @@ out_fds:
 	return rc;
 }
 
+/* Wait on @s for ChannelData on RELAY_CHANNEL carrying exactly @payload. */
+static int
+recv_channel(const struct probe *p, const char *name, struct session *s, const char *what,
+	     const uint8_t *payload, size_t len)
+{
+	uint8_t buf[RECV_MAX];
+	struct turn_client_data d;
+	int64_t deadline = now_ms() + p->timeout_ms;
+	int n, rc;
+
+	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+		n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
+		if (n < 0)
+			break;
+		rc = turn_client_parse_data(buf, (size_t)n, &d);
+		if (rc == -ENOMSG)
+			continue; /* a late response */
+		if (rc != 0 || d.kind != TURN_CLIENT_CHANNELDATA || d.channel != RELAY_CHANNEL)
+			return fail(name, "expected %s as ChannelData on 0x%04X, got another "
+				    "datagram", what, RELAY_CHANNEL);
+		if (d.len != len || memcmp(d.payload, payload, len) != 0)
+			return fail(name, "expected %s unchanged (%zu bytes), got %u bytes%s", what,
+				    len, d.len, d.len == len ? " that differ" : "");
+		return 0;
+	}
+	return fail(name, "expected %s, got nothing", what);
+}
+
+/*
+ * Two allocations on this server, each the other's peer, as two WebRTC
+ * clients that both relay through the same TURN server: a packet relayed
+ * to one of the server's own relayed addresses never leaves it and must
+ * arrive at the other allocation's client as peer data from the first
+ * one's relayed address. Channels both ways; lock-step, so a lost
+ * datagram is a FAIL.
+ */
+static int
+sc_hairpin(const struct probe *p, const char *name, const char *const *args)
+{
+	uint8_t out[STUN_MAX_MSG_LEN], payload[1100];
+	struct turn_client_result r;
+	struct session a, b;
+	struct op_args oa = { .n_peer = 1, .channel = RELAY_CHANNEL };
+	struct turn_client_alloc_opts o = { 0 };
+	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
+	int rc = -1, n;
+
+	(void)args;
+	/* Relayed addresses of the server's family, so IPv6 is tested too. */
+	o.family = p->server.family;
+	if (open_allocated(p, &a, &o, name, &r) != 0)
+		return -1;
+	if (open_allocated(p, &b, &o, name, &r) != 0) {
+		session_close(p, &a);
+		return -1;
+	}
+	oa.peers = &b.relay;
+	rc = request(p, &a, OP_BIND, &oa, &r, NULL);
+	if (expect(name, "ChannelBind A to B's relayed address", &a, rc, &r, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
+	oa.peers = &a.relay;
+	rc = request(p, &b, OP_BIND, &oa, &r, NULL);
+	if (expect(name, "ChannelBind B to A's relayed address", &b, rc, &r, 0) != 0) {
+		rc = -1;
+		goto out;
+	}
+	for (unsigned int i = 0; i < 2 * RELAY_PACKETS && rc == 0; i++) {
+		bool a_to_b = (i & 1) == 0;
+		size_t len = 1 + (i * 53) % sizeof(payload);
+
+		fill(payload, len, i);
+		n = turn_client_channeldata(out, sizeof(out), RELAY_CHANNEL, payload, len, false);
+		if (n < 0) {
+			rc = fail(name, "expected to build packet %u, got %s", i, strerror(-n));
+			break;
+		}
+		rc = udp_send(a_to_b ? a.fd : b.fd, out, (size_t)n, NULL);
+		if (rc != 0) {
+			rc = fail(name, "expected to send packet %u, got %s", i, strerror(-rc));
+			break;
+		}
+		rc = recv_channel(p, name, a_to_b ? &b : &a, a_to_b ? "A's packet at B" :
+								   "B's packet at A", payload, len);
+	}
+	if (rc == 0)
+		rc = pass(name, "%d packets each way between %s and %s", RELAY_PACKETS,
+			  addr_str(&a.relay, a1), addr_str(&b.relay, a2));
+out:
+	session_close(p, &a);
+	session_close(p, &b);
+	return rc;
+}
+
 /*
  * Peer packets from many fresh flows: @args[1] sockets bound to the peer
  * IP @args[0] (any port) each send one datagram to the relayed address,
@@ -1307,6 +1402,7 @@ static const struct scenario scenarios[] = {
 	{ "quota", "N", sc_quota },
 	{ "bad-channel", NULL, sc_bad_channel },
 	{ "relay", "PEER_ADDR", sc_relay },
+	{ "hairpin", NULL, sc_hairpin },
 	{ "peer-fanin", "PEER_IP COUNT", sc_peer_fanin },
 	{ "refresh-delete", NULL, sc_refresh_delete },
 	{ "expiry", "LIFETIME_SECONDS", sc_expiry },

@@ -95,6 +95,23 @@ for r in handoff_full handoff_loop; do
 done
 tp_log "  hand-offs: $ho out, $hi in"
 
+# Two allocations relaying to each other: their relay ports are on the
+# same worker or not (each run 1/N alike), so 8 runs take the hand-off
+# path with odds of 1 - (1/N)^8; the frame turned round must be taken by
+# the owner (handed over, not dropped as a bad source or a loop).
+tp_log "hairpin between allocations, across workers"
+hp0=$(tp_stat hairpin_pkts)
+ho0=$(tp_stat handoff_out)
+for _ in $(seq 1 8); do
+	tp_ns timeout 60 "$PROBE" --server 198.18.0.2 --user demo --password demo-pass hairpin ||
+		tp_fail "turn-probe hairpin through $N workers"
+done
+tp_stat_grew hairpin_pkts "$hp0" 1600
+tp_stat_grew handoff_out "$ho0" 1
+for r in bad_source handoff_loop handoff_full; do
+	[ "$(tp_stat "drop_$r")" -eq 0 ] || tp_fail "drop_$r after hairpins: $(tp_stat "drop_$r")"
+done
+
 # Each worker hands out its relay addresses round robin, so relay runs
 # land on both; 16 runs all on one address would have odds of about 2^-15.
 tp_log "both IPv4 relay addresses hand out allocations that relay"
