@@ -60,6 +60,7 @@ cp_config_defaults(struct cp_config *cc)
 	snprintf(cc->http_listen, sizeof(cc->http_listen), "%s", "127.0.0.1:8080");
 	cc->rate = 10;
 	cc->burst = 20;
+	cc->http_ui = true;
 	cc->ice_ttl = 86400;
 	cc->ice_max_ttl = 172800;
 
@@ -288,7 +289,7 @@ static int
 load_http(struct loader *ld, const config_setting_t *g)
 {
 	static const char *const known[] = { "listen", "tls_cert", "tls_key", "cors_origins",
-					     "rate", "burst", NULL };
+					     "rate", "burst", "ui", NULL };
 	struct cp_config *cc = ld->cc;
 	const config_setting_t *s, *cert, *key;
 	int rc;
@@ -331,7 +332,8 @@ load_http(struct loader *ld, const config_setting_t *g)
 		}
 	}
 	if ((rc = opt_u32(ld, g, "rate", 1, RATE_MAX, &cc->rate)) != 0 ||
-	    (rc = opt_u32(ld, g, "burst", 1, RATE_MAX, &cc->burst)) != 0)
+	    (rc = opt_u32(ld, g, "burst", 1, RATE_MAX, &cc->burst)) != 0 ||
+	    (rc = opt_bool(ld, g, "ui", &cc->http_ui)) != 0)
 		return rc;
 	return 0;
 }

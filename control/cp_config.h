@@ -25,6 +25,7 @@
  *       tls_cert = ""; tls_key = "";  // PEM files; both set = HTTPS
  *       cors_origins = [ "*" ];       // default none: no CORS headers
  *       rate = 10; burst = 20;        // requests/s per API key (token bucket)
+ *       ui = true;                    // serve the ICE test page at /ui/ice-test
  *     };
  *     api_keys = [ "demo-key", "sha256:<64 hex>" ];  // plain or hashed
  *     ice = {
@@ -108,6 +109,7 @@ struct cp_config {
 	unsigned int n_cors_origins;
 	uint32_t rate;  /* default 10 */
 	uint32_t burst; /* default 20 */
+	bool http_ui;   /* serve /ui/ice-test; default true */
 
 	struct cp_api_key api_keys[CP_CFG_MAX_API_KEYS];
 	unsigned int n_api_keys;

@@ -8,7 +8,9 @@
  * URI length and method, then dispatches on the path. The parsing that
  * can go wrong (query strings, Authorization, Origin, numbers) is in
  * http_parse.c and the JSON in ice_json.c, both pure and fuzzed; this
- * file only glues them to evhttp, cp.h and OpenSSL.
+ * file only glues them to evhttp, cp.h and OpenSSL. The ICE test page's
+ * files, embedded at build time (ui_assets.h), are served as they are
+ * under /ui/ with a strict Content-Security-Policy.
  *
  * Requests libevent itself refuses never reach us, get its small HTML
  * error page and are not in cp->stats: a request line or headers over
@@ -44,6 +46,7 @@
 #include "ice_json.h"
 #include "key_ratelimit.h"
 #include "stun_addr.h"
+#include "ui_assets.h"
 
 #define HTTP_MAX_HEADERS 8192
 #define HTTP_MAX_BODY 4096
@@ -52,6 +55,11 @@
 #define ALLOWED_METHODS "GET, HEAD, OPTIONS"
 #define ICE_MAX_URLS (CP_CFG_MAX_URLS + 2 * TP_CFG_MAX_ADDRS)
 #define BODY_MAX 32768
+/* The web UI loads only its own files from this origin and talks only to
+ * it (fetch /v1/ice); no inline script or style, no forms, no framing. */
+#define UI_CSP                                                                                     \
+	"default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "          \
+	"img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 
 struct cp_http {
 	struct cp *cp;
@@ -439,10 +447,40 @@ handle_metrics(struct req_ctx *c)
 	evbuffer_free(b);
 }
 
-enum route { R_NONE, R_ICE, R_REST, R_HEALTHZ, R_READYZ, R_METRICS };
+/* The embedded file served at @path (docs/ice-test.md), or NULL. */
+static const struct ui_asset *
+ui_find(const struct cp_http *h, const char *path)
+{
+	if (!h->cp->cc.http_ui || path == NULL || strncmp(path, "/ui/", 4) != 0)
+		return NULL;
+	for (size_t i = 0; i < ui_n_assets; i++)
+		if (strcmp(path, ui_assets[i].path) == 0)
+			return &ui_assets[i];
+	return NULL;
+}
+
+/* A static file: the page never needs caching (it is small and changes
+ * with the binary), and these headers keep it from being sniffed, framed,
+ * or leaking its URL (which may carry ?key=) as a Referer. */
+static void
+handle_ui(struct req_ctx *c, const char *path)
+{
+	const struct ui_asset *a = ui_find(c->h, path);
+
+	if (a == NULL) { /* route_of found it; kept for the analysers */
+		send_error(c, 404, "Not Found", "not_found", "no such file under /ui/");
+		return;
+	}
+	evhttp_add_header(c->out, "Content-Security-Policy", UI_CSP);
+	evhttp_add_header(c->out, "Referrer-Policy", "no-referrer");
+	evhttp_add_header(c->out, "X-Frame-Options", "DENY");
+	send_reply(c, 200, "OK", a->type, (const char *)a->data, a->len);
+}
+
+enum route { R_NONE, R_ICE, R_REST, R_HEALTHZ, R_READYZ, R_METRICS, R_UI };
 
 static enum route
-route_of(const char *path)
+route_of(const struct cp_http *h, const char *path)
 {
 	if (path == NULL || path[0] == '\0' || strcmp(path, "/") == 0)
 		return R_REST;
@@ -454,6 +492,8 @@ route_of(const char *path)
 		return R_READYZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
+	if (ui_find(h, path) != NULL)
+		return R_UI;
 	return R_NONE;
 }
 
@@ -478,7 +518,7 @@ http_request(struct evhttp_request *req, void *arg)
 		send_error(&c, 400, "Bad Request", "invalid_uri", "the request URI is malformed");
 		return;
 	}
-	r = route_of(evhttp_uri_get_path(uri));
+	r = route_of(h, evhttp_uri_get_path(uri));
 
 	if (method == EVHTTP_REQ_OPTIONS) {
 		/* A CORS preflight (or a plain OPTIONS): on any path, as the
@@ -491,7 +531,7 @@ http_request(struct evhttp_request *req, void *arg)
 	add_cors(&c, false);
 	if (r == R_NONE) {
 		send_error(&c, 404, "Not Found", "not_found",
-			   "no such endpoint; see /v1/ice, /, /healthz, /readyz, /metrics");
+			   "no such endpoint; see /v1/ice, /, /healthz, /readyz, /metrics, /ui/ice-test");
 		return;
 	}
 	if (method != EVHTTP_REQ_GET && method != EVHTTP_REQ_HEAD) {
@@ -515,6 +555,9 @@ http_request(struct evhttp_request *req, void *arg)
 		break;
 	case R_METRICS:
 		handle_metrics(&c);
+		break;
+	case R_UI:
+		handle_ui(&c, evhttp_uri_get_path(uri));
 		break;
 	case R_NONE:
 		break;

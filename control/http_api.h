@@ -9,6 +9,9 @@
  *   GET /readyz                    200 only while a dataplane is connected
  *                                  and not draining, else 503
  *   GET /metrics                   Prometheus text (cp_metrics_render)
+ *   GET /ui/ice-test               the ICE test page and its .js/.css, built
+ *                                  in (control/ui/; docs/ice-test.md); 404
+ *                                  with control.http.ui = false
  *   OPTIONS (any path)             CORS preflight
  *
  * docs/openapi.yaml describes it; docs/control-plane.md explains it.

@@ -29,7 +29,17 @@ packages=(
 	iproute2
 	iputils-ping
 	openssl
+	# The e2e suite (tests/e2e): Debian's browser, driven by playwright-core
+	# from npm, which never downloads one of its own.
+	chromium
 )
+
+# Node.js and npm for playwright-core: any Node.js 20 or later already on
+# the machine (e.g. NodeSource's, which bundles npm and conflicts with
+# Debian's npm package) is used as is; otherwise Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	packages+=(nodejs npm)
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: run as root (it installs Debian packages)" >&2

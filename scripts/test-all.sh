@@ -6,12 +6,12 @@
 #
 #   1. release build with -Werror: unit, fuzz-replay and smoke suites, then
 #      the integration suite (root: namespaces, net_tap, coturn's clients)
-#   2. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites,
+#   2. the e2e suite on the release build (root): the ICE test page in
+#      Debian's headless Chromium through the appliance on net_tap
+#   3. debug build with ASan+UBSan and -Werror: unit and fuzz-replay suites,
 #      then the control plane's integration tests
-#   3. clang build of the libFuzzer targets, each run over its corpus and
+#   4. clang build of the libFuzzer targets, each run over its corpus and
 #      then for a fixed number of fresh inputs with a fixed seed
-#
-# The e2e suite joins with the browser tests (#7).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,12 @@ meson test -C build --print-errorlogs --suite unit --suite fuzz --suite smoke
 
 step "integration: the dataplane on net_tap in network namespaces, real clients (root)"
 meson test -C build --print-errorlogs --suite integration
+
+step "e2e: the ICE test page in headless Chromium through turnpike (root)"
+# playwright-core exactly as package-lock.json pins it; Debian's chromium
+# (install-deps) is the browser, so never download one.
+(cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+meson test -C build --print-errorlogs --suite e2e
 
 step "ASan+UBSan build (-Werror)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1

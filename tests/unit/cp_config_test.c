@@ -67,6 +67,7 @@ test_defaults(void **state)
 	assert_string_equal(cc.tls_cert, "");
 	assert_int_equal(cc.rate, 10);
 	assert_int_equal(cc.burst, 20);
+	assert_true(cc.http_ui);
 	assert_int_equal(cc.n_api_keys, 0);
 	assert_int_equal(cc.n_ice_urls, 0);
 	assert_int_equal(cc.ice_ttl, 86400);
@@ -97,7 +98,8 @@ test_full(void **state)
 		"  socket = \"/tmp/x/control.sock\";\n"
 		"  admin_socket = \"/tmp/x/admin.sock\";\n"
 		"  http = { listen = \"[::1]:8443\"; tls_cert = \"c.pem\"; tls_key = \"k.pem\";\n"
-		"           cors_origins = [ \"*\", \"https://app.example\" ]; rate = 5; burst = 7; };\n"
+		"           cors_origins = [ \"*\", \"https://app.example\" ]; rate = 5; burst = 7;\n"
+		"           ui = false; };\n"
 		"  api_keys = [ \"demo-key\",\n"
 		"    \"sha256:00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF\" ];\n"
 		"  ice = { urls = [ \"stun:a.example:3478\", \"turn:a.example:3478?transport=udp\" ];\n"
@@ -121,6 +123,7 @@ test_full(void **state)
 	assert_string_equal(cc.cors_origins[1], "https://app.example");
 	assert_int_equal(cc.rate, 5);
 	assert_int_equal(cc.burst, 7);
+	assert_false(cc.http_ui);
 	assert_int_equal(cc.n_api_keys, 2);
 	SHA256((const unsigned char *)"demo-key", 8, want);
 	assert_memory_equal(cc.api_keys[0].sha256, want, 32);
@@ -195,6 +198,8 @@ static const struct bad bad[] = {
 	{ "control = { http = { cors_origins = [ \"app.example\" ]; }; };",
 	  "3: control.http.cors_origins[0]: \"app.example\" is not \"*\" or an http:// or "
 	  "https:// origin" },
+	{ "control = { http = { ui = \"no\"; }; };",
+	  "3: control.http.ui: expected a boolean (true or false), got a string" },
 	{ "control = { http = { x = 1; }; };", "3: control.http.x: unknown setting" },
 	{ "control = { api_keys = [ \"a\", \"b\", \"a\" ]; };",
 	  "3: control.api_keys[2]: same key as api_keys[0]" },

@@ -12,7 +12,8 @@
  * their bodies and headers; CORS; 404/405/414; oversized headers and
  * garbage leave the server serving; /healthz, /readyz, /metrics; no
  * REST secret -> 503; HTTPS with a throwaway certificate made with the
- * OpenSSL API, and swapping it with cp_http_reload_tls.
+ * OpenSSL API, and swapping it with cp_http_reload_tls. The ICE test page
+ * under /ui/: its files, types, security headers, 405/404, control.http.ui.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -1043,6 +1044,135 @@ test_bad_listen(void **state)
 	}
 }
 
+/* ---- the ICE test page (/ui/, docs/ice-test.md) ---- */
+
+/* Whether the body holds @needle. */
+static bool
+body_has(const struct resp *r, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; i + n <= r->body_len; i++)
+		if (memcmp(r->body + i, needle, n) == 0)
+			return true;
+	return false;
+}
+
+/* The headers every /ui/ file carries. */
+static void
+assert_ui_headers(const struct resp *r, const char *ctype)
+{
+	char v[512];
+
+	assert_header(r, "Content-Type", ctype);
+	assert_header(r, "Cache-Control", "no-store");
+	assert_header(r, "X-Content-Type-Options", "nosniff");
+	assert_header(r, "Referrer-Policy", "no-referrer");
+	assert_non_null(header(r, "Content-Security-Policy", v, sizeof(v)));
+	/* same origin only, and no inline script or style */
+	assert_non_null(strstr(v, "default-src 'none'"));
+	assert_non_null(strstr(v, "script-src 'self'"));
+	assert_non_null(strstr(v, "connect-src 'self'"));
+	assert_non_null(strstr(v, "form-action 'none'"));
+	assert_null(strstr(v, "unsafe"));
+	assert_null(strstr(v, "http"));
+}
+
+static void
+test_ui(void **state)
+{
+	struct fixture *f = *state;
+	struct resp *r = malloc(sizeof(*r));
+	static const char *const ids[] = {
+		"api-key", "run", "status", "turn-username", "turn-password", "video",
+		"messages", "gather", "call", "errors", "result-json",
+	};
+	char v[128], id[64];
+	size_t html_len;
+
+	start(f);
+	get(f, "/ui/ice-test", NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_ui_headers(r, "text/html; charset=utf-8");
+	assert_true(r->body_len > 1000);
+	for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+		snprintf(id, sizeof(id), "id=\"%s\"", ids[i]);
+		if (!body_has(r, id))
+			fail_msg("the page has no element %s", id);
+	}
+	assert_true(body_has(r, "<pre id=\"result-json\">"));
+	assert_true(body_has(r, "<script src=\"/ui/ice-test.js\""));
+	/* nothing from elsewhere, nothing inline the CSP would block */
+	assert_false(body_has(r, "http://") || body_has(r, "https://") || body_has(r, "//cdn"));
+	assert_false(body_has(r, "<script>") || body_has(r, "<style") || body_has(r, " style="));
+	assert_false(body_has(r, "onclick") || body_has(r, "onload"));
+	html_len = r->body_len;
+
+	/* the query (?key= for automation) does not change the route */
+	get(f, "/ui/ice-test?key=x&auto=1&messages=5", NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_int_equal(r->body_len, html_len);
+
+	get(f, "/ui/ice-test.js", NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_ui_headers(r, "text/javascript; charset=utf-8");
+	assert_true(body_has(r, "window.iceTest"));
+	assert_true(body_has(r, "'/v1/ice'"));
+	assert_true(body_has(r, "iceTransportPolicy: 'relay'"));
+	assert_false(body_has(r, "http://") || body_has(r, "https://"));
+	assert_false(body_has(r, "console.log"));
+
+	get(f, "/ui/ice-test.css", NULL, r);
+	assert_int_equal(r->status, 200);
+	assert_ui_headers(r, "text/css; charset=utf-8");
+	assert_false(body_has(r, "url(") || body_has(r, "@import"));
+
+	/* HEAD: the headers and length of GET, no body */
+	{
+		static const char head[] = "HEAD /ui/ice-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+		exchange(f, head, sizeof(head) - 1, r);
+		assert_int_equal(r->status, 200);
+		assert_ui_headers(r, "text/html; charset=utf-8");
+		assert_non_null(header(r, "Content-Length", v, sizeof(v)));
+		assert_int_equal(strtoul(v, NULL, 10), html_len);
+		assert_int_equal(r->body_len, 0);
+	}
+	/* other methods: 405 like every endpoint */
+	{
+		static const char post[] = "POST /ui/ice-test HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+					   "Content-Length: 2\r\n\r\n{}";
+		static const char put[] = "PUT /ui/ice-test.js HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+					  "Content-Length: 0\r\n\r\n";
+		exchange(f, post, sizeof(post) - 1, r);
+		assert_error(r, 405, "method_not_allowed");
+		assert_header(r, "Allow", "GET, HEAD, OPTIONS");
+		exchange(f, put, sizeof(put) - 1, r);
+		assert_error(r, 405, "method_not_allowed");
+	}
+	/* only the embedded files exist */
+	static const char *const missing[] = {
+		"/ui/", "/ui", "/ui/nope", "/ui/ice-test.html", "/ui/ice-test/", "/ui/ice-test.jsx",
+		"/ui/../v1/ice", "/ui/embed.py", "/UI/ice-test",
+	};
+	for (size_t i = 0; i < sizeof(missing) / sizeof(missing[0]); i++) {
+		get(f, missing[i], NULL, r);
+		if (r->status != 404)
+			fail_msg("%s answered %d, want 404", missing[i], r->status);
+		assert_error(r, 404, "not_found");
+		assert_false(has_header(r, "Content-Security-Policy"));
+	}
+
+	/* control.http.ui = false: the page is gone, the API stays */
+	f->cp->cc.http_ui = false;
+	get(f, "/ui/ice-test", NULL, r);
+	assert_error(r, 404, "not_found");
+	get(f, "/ui/ice-test.js", NULL, r);
+	assert_error(r, 404, "not_found");
+	get(f, "/healthz", NULL, r);
+	assert_int_equal(r->status, 200);
+	free(r);
+}
+
 /* ---- TLS ---- */
 
 /* A self-signed P-256 certificate with serial @serial into @dir/@cert
@@ -1188,6 +1318,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_health, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_secret, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ui, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tls, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
