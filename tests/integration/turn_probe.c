@@ -750,6 +750,29 @@ fill(uint8_t *buf, size_t len, unsigned int seq)
 }
 
 /*
+ * The next datagram on @s that is not a late STUN response, parsed into
+ * @d (its payload points into @buf). 0, -ETIMEDOUT when nothing came
+ * within --timeout, or the socket's or the parser's error.
+ */
+static int
+recv_data(const struct probe *p, struct session *s, uint8_t *buf, size_t cap,
+	  struct turn_client_data *d)
+{
+	int64_t deadline = now_ms() + p->timeout_ms;
+	int n, rc;
+
+	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
+		n = udp_recv_wait(s->fd, buf, cap, (int)(deadline - now_ms()), NULL);
+		if (n < 0)
+			return n;
+		rc = turn_client_parse_data(buf, (size_t)n, d);
+		if (rc != -ENOMSG)
+			return rc;
+	}
+	return -ETIMEDOUT;
+}
+
+/*
  * One datagram through the relay and back: @out (already framed) goes
  * to the server, the peer socket @pfd must receive @payload from the
  * relayed address, echoes it, and the client must get it back as
@@ -766,7 +789,6 @@ echo_once(const struct probe *p, const char *name, struct session *s, const uint
 	struct stun_addr from;
 	char a1[STUN_ADDR_STRLEN], a2[STUN_ADDR_STRLEN];
 	const char *what = kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" : "Send";
-	int64_t deadline;
 	int n, rc;
 
 	rc = udp_send(s->fd, out, out_len, NULL);
@@ -786,35 +808,25 @@ echo_once(const struct probe *p, const char *name, struct session *s, const uint
 	if (rc != 0)
 		return fail(name, "expected to echo from the peer, got %s", strerror(-rc));
 
-	deadline = now_ms() + p->timeout_ms;
-	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
-		n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
-		if (n < 0)
-			break;
-		rc = turn_client_parse_data(buf, (size_t)n, &d);
-		if (rc == -ENOMSG)
-			continue; /* a late response */
-		if (rc != 0)
-			return fail(name, "expected the echo of %s, got a bad datagram (%s)", what,
-				    strerror(-rc));
-		if (d.kind != kind)
-			return fail(name, "expected the echo of %s as %s, got %s", what,
-				    kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" :
-								      "a Data indication",
-				    d.kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" :
-									"a Data indication");
-		if (kind == TURN_CLIENT_CHANNELDATA && d.channel != RELAY_CHANNEL)
-			return fail(name, "expected channel 0x%04X, got 0x%04X", RELAY_CHANNEL,
-				    d.channel);
-		if (kind == TURN_CLIENT_DATA_INDICATION && !stun_addr_equal(&d.peer, peer))
-			return fail(name, "expected data from peer %s, got %s", addr_str(peer, a1),
-				    addr_str(&d.peer, a2));
-		if (d.len != len || memcmp(d.payload, payload, len) != 0)
-			return fail(name, "expected the echo of %zu bytes unchanged, got %u%s", len,
-				    d.len, d.len == len ? " that differ" : " bytes");
-		return 0;
-	}
-	return fail(name, "expected the echo of %s back, got nothing", what);
+	rc = recv_data(p, s, buf, sizeof(buf), &d);
+	if (rc == -ETIMEDOUT)
+		return fail(name, "expected the echo of %s back, got nothing", what);
+	if (rc != 0)
+		return fail(name, "expected the echo of %s, got a bad datagram (%s)", what,
+			    strerror(-rc));
+	if (d.kind != kind)
+		return fail(name, "expected the echo of %s as %s, got %s", what,
+			    kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" : "a Data indication",
+			    d.kind == TURN_CLIENT_CHANNELDATA ? "ChannelData" : "a Data indication");
+	if (kind == TURN_CLIENT_CHANNELDATA && d.channel != RELAY_CHANNEL)
+		return fail(name, "expected channel 0x%04X, got 0x%04X", RELAY_CHANNEL, d.channel);
+	if (kind == TURN_CLIENT_DATA_INDICATION && !stun_addr_equal(&d.peer, peer))
+		return fail(name, "expected data from peer %s, got %s", addr_str(peer, a1),
+			    addr_str(&d.peer, a2));
+	if (d.len != len || memcmp(d.payload, payload, len) != 0)
+		return fail(name, "expected the echo of %zu bytes unchanged, got %u%s", len, d.len,
+			    d.len == len ? " that differ" : " bytes");
+	return 0;
 }
 
 /*
@@ -911,25 +923,17 @@ recv_channel(const struct probe *p, const char *name, struct session *s, const c
 {
 	uint8_t buf[RECV_MAX];
 	struct turn_client_data d;
-	int64_t deadline = now_ms() + p->timeout_ms;
-	int n, rc;
+	int rc = recv_data(p, s, buf, sizeof(buf), &d);
 
-	for (unsigned int stray = 0; stray < STRAY_MAX; stray++) {
-		n = udp_recv_wait(s->fd, buf, sizeof(buf), (int)(deadline - now_ms()), NULL);
-		if (n < 0)
-			break;
-		rc = turn_client_parse_data(buf, (size_t)n, &d);
-		if (rc == -ENOMSG)
-			continue; /* a late response */
-		if (rc != 0 || d.kind != TURN_CLIENT_CHANNELDATA || d.channel != RELAY_CHANNEL)
-			return fail(name, "expected %s as ChannelData on 0x%04X, got another "
-				    "datagram", what, RELAY_CHANNEL);
-		if (d.len != len || memcmp(d.payload, payload, len) != 0)
-			return fail(name, "expected %s unchanged (%zu bytes), got %u bytes%s", what,
-				    len, d.len, d.len == len ? " that differ" : "");
-		return 0;
-	}
-	return fail(name, "expected %s, got nothing", what);
+	if (rc == -ETIMEDOUT)
+		return fail(name, "expected %s, got nothing", what);
+	if (rc != 0 || d.kind != TURN_CLIENT_CHANNELDATA || d.channel != RELAY_CHANNEL)
+		return fail(name, "expected %s as ChannelData on 0x%04X, got another datagram",
+			    what, RELAY_CHANNEL);
+	if (d.len != len || memcmp(d.payload, payload, len) != 0)
+		return fail(name, "expected %s unchanged (%zu bytes), got %u bytes%s", what, len,
+			    d.len, d.len == len ? " that differ" : "");
+	return 0;
 }
 
 /*
