@@ -463,14 +463,8 @@ ui_find(const struct cp_http *h, const char *path)
  * with the binary), and these headers keep it from being sniffed, framed,
  * or leaking its URL (which may carry ?key=) as a Referer. */
 static void
-handle_ui(struct req_ctx *c, const char *path)
+handle_ui(struct req_ctx *c, const struct ui_asset *a)
 {
-	const struct ui_asset *a = ui_find(c->h, path);
-
-	if (a == NULL) { /* route_of found it; kept for the analysers */
-		send_error(c, 404, "Not Found", "not_found", "no such file under /ui/");
-		return;
-	}
 	evhttp_add_header(c->out, "Content-Security-Policy", UI_CSP);
 	evhttp_add_header(c->out, "Referrer-Policy", "no-referrer");
 	evhttp_add_header(c->out, "X-Frame-Options", "DENY");
@@ -479,8 +473,9 @@ handle_ui(struct req_ctx *c, const char *path)
 
 enum route { R_NONE, R_ICE, R_REST, R_HEALTHZ, R_READYZ, R_METRICS, R_UI };
 
+/* The route of @path; for R_UI, the file in *@ui. */
 static enum route
-route_of(const struct cp_http *h, const char *path)
+route_of(const struct cp_http *h, const char *path, const struct ui_asset **ui)
 {
 	if (path == NULL || path[0] == '\0' || strcmp(path, "/") == 0)
 		return R_REST;
@@ -492,7 +487,8 @@ route_of(const struct cp_http *h, const char *path)
 		return R_READYZ;
 	if (strcmp(path, "/metrics") == 0)
 		return R_METRICS;
-	if (ui_find(h, path) != NULL)
+	*ui = ui_find(h, path);
+	if (*ui != NULL)
 		return R_UI;
 	return R_NONE;
 }
@@ -505,6 +501,7 @@ http_request(struct evhttp_request *req, void *arg)
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *raw = evhttp_request_get_uri(req);
 	enum evhttp_cmd_type method = evhttp_request_get_command(req);
+	const struct ui_asset *ui = NULL;
 	enum route r;
 
 	h->cp->stats.http_requests++;
@@ -518,7 +515,7 @@ http_request(struct evhttp_request *req, void *arg)
 		send_error(&c, 400, "Bad Request", "invalid_uri", "the request URI is malformed");
 		return;
 	}
-	r = route_of(h, evhttp_uri_get_path(uri));
+	r = route_of(h, evhttp_uri_get_path(uri), &ui);
 
 	if (method == EVHTTP_REQ_OPTIONS) {
 		/* A CORS preflight (or a plain OPTIONS): on any path, as the
@@ -557,7 +554,7 @@ http_request(struct evhttp_request *req, void *arg)
 		handle_metrics(&c);
 		break;
 	case R_UI:
-		handle_ui(&c, evhttp_uri_get_path(uri));
+		handle_ui(&c, ui);
 		break;
 	case R_NONE:
 		break;

@@ -174,13 +174,9 @@ udp_hairpin(struct worker *w, struct rte_mbuf *m, const struct stun_addr *src,
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)l3;
 
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		memset(ip, 0, sizeof(*ip));
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(l3len + l4len));
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
-		memcpy(&ip->src_addr, src->ip, 4);
-		memcpy(&ip->dst_addr, dst->ip, 4);
+		ipv4_fill(w, m, ip, src->ip, dst->ip, IPPROTO_UDP, l4len, false);
+		/* ipv4_fill may leave the checksum to the NIC; nothing transmits this. */
+		ip->hdr_checksum = 0;
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp->dgram_cksum = rte_ipv4_udptcp_cksum(ip, udp);
 	} else {

@@ -24,8 +24,9 @@ set -euo pipefail
 
 DP=${1:?usage: smoke_dpdk.sh TURNPIKE_DATAPLANE TURNPIKE_PERF}
 PERF=${2:?usage: smoke_dpdk.sh TURNPIKE_DATAPLANE TURNPIKE_PERF}
-TEMPLATE=$(dirname "$0")/dpdk-memif.conf.in
 RAMP=2000
+# shellcheck source=perf/memif-dataplane.sh
+. "$(dirname "$0")/memif-dataplane.sh"
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "FAIL: smoke_dpdk.sh needs root (EAL runtime files in /var/run/dpdk)" >&2
@@ -37,68 +38,28 @@ if ! "$PERF" --help 2>&1 | grep -q -- '--io dpdk'; then
 fi
 
 tmp=$(mktemp -d /tmp/tp-dpdk-smoke.XXXXXX)
-prefix=tp-dsmk-$$
-sock=$tmp/memif.sock
-dp_pid=
+MEMIF_DP=$DP MEMIF_SOCK=$tmp/memif.sock MEMIF_PREFIX=tp-dsmk-$$
 perf_pid=
 
 # shellcheck disable=SC2317 # run by the EXIT trap, not unreachable
 cleanup() {
 	local rc=$?
-	for p in $perf_pid $dp_pid; do
+	for p in $perf_pid $MEMIF_PID; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
-	for p in $perf_pid $dp_pid; do
+	for p in $perf_pid $MEMIF_PID; do
 		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$p" 2>/dev/null || true
 	done
-	rm -rf "$tmp" "/var/run/dpdk/$prefix" "/var/run/dpdk/$prefix-lg"
+	rm -rf "$tmp" "/var/run/dpdk/$MEMIF_PREFIX" "/var/run/dpdk/$MEMIF_PREFIX-lg"
 	exit "$rc"
 }
 trap cleanup EXIT INT TERM
 
-sed -e "s|@SOCK@|$sock|" -e 's|@MEM@|512|' -e "s|@PREFIX@|$prefix|" \
-	-e "s|@MAXALLOC@|$((RAMP + 2000))|" "$TEMPLATE" >"$tmp/dp.conf"
-if grep -q '@[A-Z]*@' "$tmp/dp.conf"; then
-	echo "FAIL: $TEMPLATE has a placeholder this script does not fill:" >&2
-	grep '@[A-Z]*@' "$tmp/dp.conf" >&2
-	exit 1
-fi
+memif_conf "$tmp/dp.conf" 512 $((RAMP + 2000)) || { echo "FAIL: no dataplane config" >&2; exit 1; }
 
-# Start a dataplane on a fresh socket; wait (30 s at most) until it
-# prints that it serves and its memif socket exists.
-dp_start() {
-	rm -f "$sock"
-	rm -rf "/var/run/dpdk/$prefix"
-	"$DP" -f "$tmp/dp.conf" >"$tmp/dp-$1.log" 2>&1 &
-	dp_pid=$!
-	for _ in $(seq 1 300); do
-		if grep -qs '^turnpike-dataplane: serving' "$tmp/dp-$1.log" && [ -S "$sock" ]; then
-			return 0
-		fi
-		kill -0 "$dp_pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	echo "FAIL: $1: the dataplane did not come up:" >&2
-	tail -n 20 "$tmp/dp-$1.log" >&2
-	exit 1
-}
-
-# Stop it by PID; a crash after the client left is reported, not failed.
-dp_stop() {
-	local st=0
-	kill -TERM "$dp_pid" 2>/dev/null || true
-	for _ in $(seq 1 100); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.1; done
-	kill -KILL "$dp_pid" 2>/dev/null || true
-	wait "$dp_pid" 2>/dev/null || st=$?
-	[ "$st" -eq 0 ] || echo "   (the dataplane exited with status $st once the client had gone)"
-	dp_pid=
-	rm -f "$sock"
-	rm -rf "/var/run/dpdk/$prefix" "/var/run/dpdk/$prefix-lg"
-}
-
-eal="--no-huge -m 512 --no-pci --file-prefix $prefix-lg -l 0"
-eal+=" --vdev net_memif0,role=client,socket=$sock,socket-abstract=no"
+eal="--no-huge -m 512 --no-pci --file-prefix $MEMIF_PREFIX-lg -l 0"
+eal+=" --vdev net_memif0,role=client,socket=$MEMIF_SOCK,socket-abstract=no"
 common=(--io dpdk --eal "$eal" --server 198.18.0.2:3478 --peer-addr 198.18.100.1
 	--user perf --password perf-pass --realm turnpike.test --clients 2 --duration 1
 	--warmup 0.5 --quiet)
@@ -110,9 +71,10 @@ run() {
 	local preset=$1 name=${AS:-$1}
 	shift
 	echo "== $name"
-	dp_start "$name"
+	memif_start "$tmp/dp.conf" "$tmp/dp-$name.log" ||
+		{ echo "FAIL: $name: no dataplane" >&2; exit 1; }
 	# The ramp reads the server's VmRSS for bytes per allocation.
-	[ "$preset" != concurrency-ramp ] || set -- "$@" --server-pid "$dp_pid"
+	[ "$preset" != concurrency-ramp ] || set -- "$@" --server-pid "$MEMIF_PID"
 	"$PERF" "${common[@]}" --preset "$preset" --json "$tmp/$name.json" "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err" &
 	perf_pid=$!
@@ -131,7 +93,10 @@ run() {
 		rc=1
 	fi
 	cat "$tmp/$name.out"
-	dp_stop
+	memif_stop
+	# A crash after the client left is the PMD's (memif-dataplane.sh): noted.
+	[ "$MEMIF_STATUS" -eq 0 ] ||
+		echo "   (the dataplane exited with status $MEMIF_STATUS once the client had gone)"
 }
 
 run binding-flood

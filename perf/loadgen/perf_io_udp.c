@@ -251,6 +251,19 @@ send_batch(struct worker *w, struct stream *s, const int *len, unsigned int n)
 	return rc < 0 ? 0 : (unsigned int)rc;
 }
 
+/* @done packets of @s went out: the next sequence numbers are used. */
+static void
+count_sent(struct worker *w, struct stream *s, unsigned int done, bool measured)
+{
+	if (measured) {
+		s->next_seq += done;
+		s->sent += done;
+		w->local.sent += done;
+	} else {
+		s->warm_seq += done;
+	}
+}
+
 static void
 send_media(struct worker *w, struct stream *s, uint64_t now, bool measured)
 {
@@ -276,13 +289,7 @@ send_media(struct worker *w, struct stream *s, uint64_t now, bool measured)
 		return;
 	done = send_batch(w, s, len, want);
 	s->next_peer += done;
-	if (measured) {
-		s->next_seq += done;
-		s->sent += done;
-		w->local.sent += done;
-	} else {
-		s->warm_seq += done;
-	}
+	count_sent(w, s, done, measured);
 }
 
 /* A Binding request whose transaction id holds the send time and the
@@ -319,13 +326,7 @@ send_binding(struct worker *w, struct stream *s, uint64_t now, bool measured)
 	if (done > 0 && s->inflight == 0)
 		s->last_rx_ns = now;
 	s->inflight += done;
-	if (measured) {
-		s->next_seq += done;
-		s->sent += done;
-		w->local.sent += done;
-	} else {
-		s->warm_seq += done;
-	}
+	count_sent(w, s, done, measured);
 }
 
 /* The operation of @s is over; in concurrency-ramp one that did not
